@@ -1,0 +1,78 @@
+/**
+ * The two steps of spectral norm minimization for one batch, on M = A − T with A the input-Jacobian of f or the
+ * input-Hessian of a per-sample scalar g:
+ *   1. off the tape: v = top vector of MMᵀ (or of M when symmetric) by Lanczos / power iteration / exact,
+ *      or random projections (Hutchinson);
+ *   2. on the tape: penalty = mean_b ‖v_bᵀ M_b‖² with v held fixed.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { noGradient } from './autodiff/no_gradient';
+import { BatchFunction } from './autodiff/products';
+import { hessianOperator } from './linalg/operators/hessian';
+import { jacobianOperator } from './linalg/operators/jacobian';
+import { difference } from './linalg/operators/difference';
+import { LinearOperator } from './linalg/operator';
+import { PenaltyOptions, meanPenalty, projectedSquares } from './linalg/penalty';
+import { SpectralNormEstimate, SpectralNormOptions, chooseSpace, estimateSpectralNorm, spaceDim } from './linalg/spectral_norm';
+import { Target, TargetName, UserOperator, resolveTarget } from './linalg/targets/index';
+
+export interface DerivativePenaltyOptions extends SpectralNormOptions, PenaltyOptions {
+  /** T in ‖A − T‖: a name, a user operator {matvec, rmatvec}, or a Target. Default 'zero'. */
+  target?: TargetName | UserOperator | Target;
+}
+
+export interface DerivativePenalty {
+  /** mean_b ‖v_bᵀ(A − T)_b‖² (or its square root per sample): differentiable w.r.t. the weights. */
+  penalty: tf.Scalar;
+  /** Per-sample estimate of ‖A − T‖₂ (Frobenius for 'hutchinson'), [B]; a constant. */
+  sigma: tf.Tensor1D;
+}
+
+/** The spectral penalty of M = A − T for an operator A made by `makeA` (called twice: off and on the tape). */
+export function operatorPenalty(makeA: () => LinearOperator, options: DerivativePenaltyOptions = {}): DerivativePenalty {
+  const target = resolveTarget(options.target);
+  const makeM = () => {
+    const a = makeA();
+    return difference(a, target(a));
+  };
+  const estimate = noGradient(() => {
+    const m = makeM();
+    try {
+      return options.method === 'hutchinson' ? randomProjections(m, options) : estimateSpectralNorm(m, options);
+    } finally {
+      m.dispose();
+    }
+  });
+  const m = makeM();
+  try {
+    return tf.tidy(() => {
+      const squares = projectedSquares(m, estimate);
+      const sigma = options.method === 'hutchinson' ? noGradient(() => tf.sqrt(squares)) : estimate.sigma.clone();
+      return { penalty: meanPenalty(squares, options), sigma: sigma as tf.Tensor1D };
+    });
+  } finally {
+    m.dispose();
+    estimate.sigma.dispose();
+    estimate.vectors.dispose();
+  }
+}
+
+/** Hutchinson in training: draw the projections only; their products are the penalty itself. */
+function randomProjections(m: LinearOperator, options: SpectralNormOptions): SpectralNormEstimate {
+  const { iterations = 8, seed } = options;
+  const space = chooseSpace(m);
+  const vectors = tf.tidy(() =>
+    tf.div(tf.randomNormal([m.batchSize, iterations, spaceDim(m, space)], 0, 1, 'float32', seed), Math.sqrt(iterations))
+  ) as tf.Tensor3D;
+  return { sigma: tf.zeros([m.batchSize]), vectors, space, products: 0 };
+}
+
+/** Jacobian penalty ‖v_bᵀ(J − T)_b‖², J = ∂f(x)/∂x per sample. */
+export function jacobianPenalty(f: BatchFunction, x: tf.Tensor, options: DerivativePenaltyOptions = {}): DerivativePenalty {
+  return operatorPenalty(() => jacobianOperator(f, x), options);
+}
+
+/** Hessian penalty ‖v_bᵀ(H − T)_b‖², H = ∂²g(x)/∂x² per sample for a per-sample scalar g: x ↦ [B]. */
+export function hessianPenalty(g: BatchFunction, x: tf.Tensor, options: DerivativePenaltyOptions = {}): DerivativePenalty {
+  return operatorPenalty(() => hessianOperator(g, x), options);
+}

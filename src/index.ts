@@ -1,0 +1,46 @@
+/**
+ * tfjs-jacobian-reg: Jacobian and Hessian regularization for TensorFlow.js by Lanczos spectral norm minimization
+ * (Cui, Yan, Liu, Lu, arXiv 2212.00311).
+ *
+ * Importing the package re-registers some tfjs gradients globally so that second and third order derivatives are
+ * correct (see docs/GRADIENT-FIXES.md); `applyGradientFixes()` is idempotent.
+ */
+import '@tensorflow/tfjs-layers';
+import { applyGradientFixes } from './autodiff/gradient_fixes';
+
+applyGradientFixes();
+
+export { applyGradientFixes, GRADIENT_FIXES } from './autodiff/gradient_fixes';
+export type { BatchFunction } from './autodiff/products';
+export { gradient, vjp, jvp, hvp } from './autodiff/products';
+export { noGradient } from './autodiff/no_gradient';
+export type { LinearOperator } from './linalg/operator';
+export { dense, sizeOf, isSquare } from './linalg/operator';
+export { jacobianOperator } from './linalg/operators/jacobian';
+export { hessianOperator } from './linalg/operators/hessian';
+export { difference } from './linalg/operators/difference';
+export type { Target, TargetName, UserOperator } from './linalg/targets/index';
+export {
+  TARGETS,
+  resolveTarget,
+  zeroTarget,
+  identityTarget,
+  transposeTarget,
+  rowSumDiagonalTarget,
+  userTarget
+} from './linalg/targets/index';
+export type { LanczosOptions, LanczosResult } from './linalg/lanczos';
+export { lanczos, topRitzPair } from './linalg/lanczos';
+export type { PowerIterationResult } from './linalg/power_iteration';
+export { powerIteration } from './linalg/power_iteration';
+export { symmetricEigen } from './linalg/symmetric_eigen';
+export type { Method, Space, SpectralNormOptions, SpectralNormEstimate } from './linalg/spectral_norm';
+export {
+  METHODS,
+  chooseSpace,
+  estimateSpectralNorm
+} from './linalg/spectral_norm';
+export type { PenaltyOptions } from './linalg/penalty';
+export { spectralPenalty } from './linalg/penalty';
+export type { DerivativePenalty, DerivativePenaltyOptions } from './derivative_penalty';
+export { jacobianPenalty, hessianPenalty, operatorPenalty } from './derivative_penalty';

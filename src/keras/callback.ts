@@ -1,0 +1,232 @@
+/**
+ * `jr.callbacks.regularization(...)`: the training companion of the `Regularized` wrapper.
+ *
+ * - Drives the epoch of every wrapper in the model (schedules), writes each regularizer's estimate σ (or |λ|) and
+ *   penalty into the batch logs and their epoch means into the epoch logs (so they reach `history`).
+ * - Guards the optimizer: a step whose gradients are not finite is skipped and counted; with `stopOnNonFinite`
+ *   training then stops with a message in `stopReason`.
+ * - Optionally regularizes the whole network on penalties that need labels or other data: every k steps it samples
+ *   a mini-batch from `data` and takes one optimizer step on weight · penalty — e.g. the input Hessian of the
+ *   per-sample training loss (`jr.regularizers.hessian({scalar: 'loss'})`), the paper's Hessian setting.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { DerivativeRegularizer, HessianRegularizer } from './regularizer';
+import { Regularized, findRegularized } from './regularized';
+import { deserializeRegistered, single } from './tfjs_internals';
+
+/** A `tf.data.Dataset` of `{xs, ys}` batches, or anything with the same async iterator. */
+export interface DatasetLike {
+  iterator(): Promise<{ next(): Promise<{ value: { xs: tf.Tensor; ys: tf.Tensor }; done: boolean }> }>;
+}
+
+export interface RegularizationCallbackArgs {
+  /** A whole-network regularizer the callback applies on its own mini-batches of `data`. */
+  regularizer?: DerivativeRegularizer;
+  /** Where those mini-batches come from: tensors (sampled with replacement-free shuffles) or a dataset. */
+  data?: { x: tf.Tensor; y: tf.Tensor } | DatasetLike;
+  /** Mini-batch size drawn from `{x, y}` tensors. Default 32. */
+  batchSize?: number;
+  /** Optimizer of the penalty step. Default: the model's. */
+  optimizer?: tf.Optimizer;
+  /** Per-sample loss (yTrue, yPred) ↦ [B] for a Hessian of scalar 'loss'. Default: the compiled model's loss. */
+  loss?: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
+  /** Stop training when the loss or a penalty is not finite, or a step was skipped. Default true. */
+  stopOnNonFinite?: boolean;
+  /** Seed of the mini-batch sampling. Default 0. */
+  seed?: number;
+}
+
+/** The key of the callback's own regularizer in the logs. */
+export const NETWORK_KEY = 'network';
+
+export class RegularizationCallback extends tfl.Callback {
+  readonly regularizer: DerivativeRegularizer | null;
+  readonly batchSize: number;
+  readonly stopOnNonFinite: boolean;
+  /** Steps whose gradients were not finite and were skipped. */
+  skippedSteps = 0;
+  /** Penalty steps the callback itself took. */
+  evaluations = 0;
+  /** Why training was stopped, if it was. */
+  stopReason: string | null = null;
+  private readonly data: RegularizationCallbackArgs['data'];
+  private readonly optimizerOverride: tf.Optimizer | undefined;
+  private readonly lossOverride: RegularizationCallbackArgs['loss'];
+  private seed: number;
+  private wrappers: Regularized[] = [];
+  private step = 0;
+  private epoch = 0;
+  private sums: Record<string, { total: number; count: number }> = {};
+  private ownEstimates: Record<string, number> = {};
+  private restoreOptimizer: (() => void) | null = null;
+  private iterator: Awaited<ReturnType<DatasetLike['iterator']>> | null = null;
+
+  constructor(args: RegularizationCallbackArgs = {}) {
+    super();
+    this.regularizer = args.regularizer ?? null;
+    this.data = args.data;
+    this.batchSize = args.batchSize ?? 32;
+    this.optimizerOverride = args.optimizer;
+    this.lossOverride = args.loss;
+    this.stopOnNonFinite = args.stopOnNonFinite ?? true;
+    this.seed = args.seed ?? 0;
+    if (this.regularizer != null && !(this.regularizer instanceof DerivativeRegularizer)) {
+      throw new Error(`regularization callback: regularizer must be a jr.regularizers.jacobian(...) / hessian(...); got ${JSON.stringify(args.regularizer)}.`);
+    }
+    if (this.regularizer != null && this.data == null) {
+      throw new Error('regularization callback: a regularizer needs data: {x, y} tensors or a tf.data.Dataset of {xs, ys}.');
+    }
+    if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1)) {
+      throw new Error(`regularization callback: batchSize must be an integer ≥ 1; got ${JSON.stringify(args.batchSize)}.`);
+    }
+  }
+
+  async onTrainBegin(): Promise<void> {
+    this.wrappers = findRegularized(this.model);
+    this.step = 0;
+    this.stopReason = null;
+    this.guardOptimizer(this.model.optimizer);
+    if (this.optimizerOverride != null) this.guardOptimizer(this.optimizerOverride);
+    if (this.regularizer instanceof HessianRegularizer && this.regularizer.scalar === 'loss') {
+      this.regularizer.loss = this.lossOverride ?? this.compiledLoss();
+    }
+  }
+
+  async onTrainEnd(): Promise<void> {
+    this.restoreOptimizer?.();
+    this.restoreOptimizer = null;
+    this.iterator = null;
+  }
+
+  async onEpochBegin(epoch: number): Promise<void> {
+    this.epoch = epoch;
+    this.wrappers.forEach((w) => (w.epoch = epoch));
+    this.sums = {};
+  }
+
+  async onBatchEnd(_batch: number, logs?: tfl.Logs): Promise<void> {
+    if (this.regularizer != null && this.regularizer.isDue(this.step)) await this.networkStep();
+    this.step++;
+    const estimates: Record<string, number> = Object.assign({}, this.ownEstimates, ...this.wrappers.map((w) => w.estimates));
+    for (const [key, value] of Object.entries(estimates)) {
+      if (logs) logs[key] = value;
+      const s = (this.sums[key] = this.sums[key] ?? { total: 0, count: 0 });
+      s.total += value;
+      s.count++;
+    }
+    const loss = logs?.loss as number | tf.Scalar | undefined;
+    const lossValue = typeof loss === 'number' || loss == null ? loss : loss.dataSync()[0];
+    const bad = Object.entries(estimates).find(([k, v]) => k.endsWith('_penalty') && !Number.isFinite(v));
+    const why =
+      this.skippedSteps > 0
+        ? `${this.skippedSteps} step(s) had non-finite gradients and were skipped (weights unchanged)`
+        : lossValue != null && !Number.isFinite(lossValue)
+          ? `the loss is ${lossValue}`
+          : bad
+            ? `${bad[0]} is ${bad[1]} (dropped from the loss)`
+            : null;
+    if (why != null && this.stopOnNonFinite && this.stopReason == null) {
+      this.stopReason = `tfjs-jacobian-reg: training stopped at epoch ${this.epoch}, step ${this.step}: ${why}.`;
+      this.model.stopTraining = true;
+    }
+  }
+
+  async onEpochEnd(_epoch: number, logs?: tfl.Logs): Promise<void> {
+    if (logs == null) return;
+    for (const [key, s] of Object.entries(this.sums)) logs[key] = s.total / s.count;
+  }
+
+  /** One optimizer step on weight · penalty of the whole network, on a mini-batch of `data`. */
+  private async networkStep(): Promise<void> {
+    const regularizer = this.regularizer as DerivativeRegularizer;
+    const [x, y] = await this.nextBatch();
+    const model = this.model;
+    const f = (z: tf.Tensor) => single(model.apply(z, { training: false }) as tf.Tensor | tf.Tensor[]);
+    const optimizer = this.optimizerOverride ?? model.optimizer;
+    const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    let sigma = NaN;
+    let value = NaN;
+    const cost = optimizer.minimize(
+      () => {
+        const { penalty, sigma: s } = regularizer.penalty(f, x, { epoch: this.epoch, step: this.step }, y);
+        sigma = tf.mean(s).dataSync()[0];
+        value = penalty.dataSync()[0];
+        s.dispose();
+        return tf.mul(regularizer.weightAt(this.epoch), penalty) as tf.Scalar;
+      },
+      true,
+      weights
+    );
+    cost?.dispose();
+    tf.dispose([x, y]);
+    this.evaluations++;
+    this.ownEstimates = { [`${NETWORK_KEY}_${regularizer.kind}_sigma`]: sigma, [`${NETWORK_KEY}_${regularizer.kind}_penalty`]: value };
+  }
+
+  private async nextBatch(): Promise<[tf.Tensor, tf.Tensor]> {
+    const data = this.data as NonNullable<RegularizationCallbackArgs['data']>;
+    if ('iterator' in data) {
+      this.iterator = this.iterator ?? (await data.iterator());
+      let next = await this.iterator.next();
+      if (next.done) {
+        this.iterator = await data.iterator();
+        next = await this.iterator.next();
+      }
+      return [next.value.xs, next.value.ys];
+    }
+    const n = data.x.shape[0];
+    const indices = tf.tidy(() => tf.slice(tf.topk(tf.randomUniform([n], 0, 1, 'float32', this.seed++), n).indices, [0], [Math.min(this.batchSize, n)]));
+    const batch: [tf.Tensor, tf.Tensor] = [tf.gather(data.x, indices), tf.gather(data.y, indices)];
+    indices.dispose();
+    return batch;
+  }
+
+  /** Skips (and counts) any step whose gradients are not all finite. */
+  private guardOptimizer(optimizer: tf.Optimizer): void {
+    const original = optimizer.applyGradients;
+    const guarded = (grads: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>) => {
+      const tensors = Array.isArray(grads) ? grads.map((g) => g.tensor) : Object.values(grads);
+      const finite = tf.tidy(() => tf.all(tf.stack(tensors.map((t) => tf.all(tf.isFinite(t))))).dataSync()[0]) === 1;
+      if (finite) original.call(optimizer, grads);
+      else this.skippedSteps++;
+    };
+    optimizer.applyGradients = guarded;
+    const previous = this.restoreOptimizer;
+    this.restoreOptimizer = () => {
+      optimizer.applyGradients = original;
+      previous?.();
+    };
+  }
+
+  private compiledLoss(): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
+    const fns = (this.model as unknown as { lossFunctions?: Array<(a: tf.Tensor, b: tf.Tensor) => tf.Tensor> }).lossFunctions;
+    if (!fns || fns.length !== 1) {
+      throw new Error("regularization callback: scalar 'loss' needs a compiled single-output model, or pass loss: (yTrue, yPred) => perSampleLoss.");
+    }
+    return fns[0];
+  }
+
+  /** Serializable settings (not the data, optimizer or loss): store them with `model.setUserDefinedMetadata`. */
+  getConfig(): RegularizationCallbackConfig {
+    return {
+      regularizer: this.regularizer == null ? null : { className: this.regularizer.getClassName(), config: this.regularizer.getConfig() },
+      batchSize: this.batchSize,
+      stopOnNonFinite: this.stopOnNonFinite,
+      seed: this.seed
+    };
+  }
+
+  /** Rebuilds a callback from `getConfig()`; data, optimizer and loss are given again. */
+  static fromConfig(config: RegularizationCallbackConfig, extra: Pick<RegularizationCallbackArgs, 'data' | 'optimizer' | 'loss'> = {}): RegularizationCallback {
+    const regularizer = config.regularizer == null ? undefined : deserializeRegistered<DerivativeRegularizer>(config.regularizer);
+    return new RegularizationCallback({ ...extra, regularizer, batchSize: config.batchSize, stopOnNonFinite: config.stopOnNonFinite, seed: config.seed });
+  }
+}
+
+export interface RegularizationCallbackConfig {
+  regularizer: { className: string; config: tf.serialization.ConfigDict } | null;
+  batchSize: number;
+  stopOnNonFinite: boolean;
+  seed: number;
+}

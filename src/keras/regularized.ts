@@ -1,0 +1,158 @@
+/**
+ * `Regularized`: a wrapper layer (the pattern of `tf.layers.timeDistributed`) that adds derivative penalties of
+ * the wrapped layer — or of a whole `LayersModel` — to the training loss of `model.fit`.
+ *
+ * On a penalty step the wrapper remembers its training input x; one loss closure, added once, computes
+ *   Σ_r weight_r(epoch) · penalty_r(f, x),  f(z) = layer(z, {training: false}),
+ * inside `optimizer.minimize`, so the weight gradients flow. On other steps nothing is computed. The penalty runs
+ * the layer in inference mode: BatchNormalization uses (and does not update) its moving statistics and Dropout
+ * is off, so the regularized map is the deterministic network, with no cross-sample coupling.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
+import { DerivativeRegularizer } from './regularizer';
+import { Wrapper, deserializeRegistered, single } from './tfjs_internals';
+
+export interface RegularizedArgs extends LayerArgs {
+  /** The layer, or the whole `LayersModel`, whose input derivatives are regularized. */
+  layer: tfl.layers.Layer;
+  /** One or more `jr.regularizers.jacobian(...)` / `hessian(...)`. */
+  regularizers: DerivativeRegularizer | DerivativeRegularizer[];
+}
+
+/** The latest estimates of one wrapper, keyed like the logs: `<name>_<kind>_sigma`, `<name>_<kind>_penalty`. */
+export type Estimates = Record<string, number>;
+
+let instances = 0;
+
+export class Regularized extends Wrapper {
+  static className = 'tfjs-jacobian-reg>Regularized';
+  readonly regularizers: DerivativeRegularizer[];
+  /** Training forward passes seen (the step the next one will be). */
+  step = 0;
+  /** Current epoch, for schedules; set by `jr.callbacks.regularization`. */
+  epoch = 0;
+  /** Penalty evaluations made, per regularizer. */
+  readonly evaluations: number[];
+  /** Penalties dropped because they were not finite, per regularizer. */
+  readonly nonFinite: number[];
+  /** The latest estimates (updated on penalty steps). */
+  estimates: Estimates = {};
+  private pending: { x: tf.Tensor; step: number } | null = null;
+  private readonly penaltyLoss = () => this.computePenalty();
+
+  constructor(args: RegularizedArgs) {
+    super({ ...args, name: args.name ?? `regularized_${++instances}` } as ConstructorParameters<typeof Wrapper>[0]);
+    const list = Array.isArray(args.regularizers) ? args.regularizers : [args.regularizers];
+    if (list.length === 0 || list.some((r) => !(r instanceof DerivativeRegularizer))) {
+      throw new Error(
+        'regularized: regularizers must be one or more jr.regularizers.jacobian(...) / jr.regularizers.hessian(...); ' +
+          `got ${JSON.stringify(args.regularizers)}.`
+      );
+    }
+    if (list.some((r) => r.kind === 'hessian' && (r as unknown as { scalar: string }).scalar === 'loss')) {
+      throw new Error("regularized: a Hessian of scalar 'loss' needs labels: pass it to jr.callbacks.regularization({data, regularizer}).");
+    }
+    this.regularizers = list;
+    this.evaluations = list.map(() => 0);
+    this.nonFinite = list.map(() => 0);
+  }
+
+  /** The log key of regularizer i: `<wrapper name>_<kind>[i]`. */
+  key(i: number): string {
+    const kind = this.regularizers[i].kind;
+    const same = this.regularizers.filter((r) => r.kind === kind).length;
+    return `${this.name}_${kind}${same > 1 ? i : ''}`;
+  }
+
+  build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    if (!this.layer.built) {
+      this.layer.build(shape);
+      this.layer.built = true;
+    }
+    const outShape = this.layer.computeOutputShape(shape) as tfl.Shape;
+    const perSample = (s: tfl.Shape) => s.slice(1) as number[];
+    if ([...perSample(shape), ...perSample(outShape)].every((d) => d != null)) {
+      this.regularizers.forEach((r) => r.checkShapes(perSample(shape), perSample(outShape)));
+    }
+    super.build(shape);
+  }
+
+  computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
+    return this.layer.computeOutputShape(inputShape);
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    if (kwargs?.training === true) {
+      if (this.regularizers.some((r) => r.isDue(this.step))) this.pending = { x: single(inputs), step: this.step };
+      this.step++;
+    }
+    return this.layer.call(inputs, kwargs);
+  }
+
+  /** The wrapped layer's own losses plus the penalty closure. */
+  get losses(): Array<() => tf.Scalar> {
+    return [...this.layer.losses, this.penaltyLoss];
+  }
+
+  calculateLosses(): tf.Scalar[] {
+    return [...this.layer.calculateLosses(), this.penaltyLoss()];
+  }
+
+  private computePenalty(): tf.Scalar {
+    const pending = this.pending;
+    this.pending = null;
+    if (pending == null || pending.x.isDisposed) return tf.scalar(0);
+    const f = (z: tf.Tensor) => single(this.layer.call(z, { training: false }));
+    return tf.tidy(() => {
+      let total: tf.Scalar = tf.scalar(0);
+      this.regularizers.forEach((r, i) => {
+        if (!r.isDue(pending.step)) return;
+        const { penalty, sigma } = r.penalty(f, pending.x, { epoch: this.epoch, step: pending.step });
+        const value = penalty.dataSync()[0];
+        this.evaluations[i]++;
+        this.estimates[`${this.key(i)}_sigma`] = tf.mean(sigma).dataSync()[0];
+        this.estimates[`${this.key(i)}_penalty`] = value;
+        // A non-finite penalty never reaches the weights: it is dropped and counted.
+        if (Number.isFinite(value)) total = tf.add(total, tf.mul(r.weightAt(this.epoch), penalty));
+        else this.nonFinite[i]++;
+      });
+      return total;
+    });
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      regularizers: this.regularizers.map((r) => ({ className: r.getClassName(), config: r.getConfig() }))
+    };
+  }
+
+  static fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+    customObjects = {} as tf.serialization.ConfigDict
+  ): T {
+    const regularizers = (config.regularizers as unknown as Array<{ className: string; config: tf.serialization.ConfigDict }>).map(
+      (r) => deserializeRegistered<DerivativeRegularizer>(r)
+    );
+    return Wrapper.fromConfig(cls, { ...config, regularizers } as unknown as tf.serialization.ConfigDict, customObjects) as T;
+  }
+}
+tf.serialization.registerClass(Regularized);
+
+/** All `Regularized` wrappers in a model, including nested models and wrappers. */
+export function findRegularized(layer: tfl.layers.Layer): Regularized[] {
+  const found: Regularized[] = [];
+  const visit = (l: tfl.layers.Layer) => {
+    if (l instanceof Regularized) found.push(l);
+    const inner = (l as unknown as { layer?: tfl.layers.Layer }).layer;
+    if (inner != null) visit(inner);
+    const children = (l as unknown as { layers?: tfl.layers.Layer[] }).layers;
+    if (Array.isArray(children)) children.forEach(visit);
+  };
+  visit(layer);
+  return found;
+}

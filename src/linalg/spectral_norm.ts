@@ -1,0 +1,123 @@
+/**
+ * Top singular value σ_max(M_b) and the vector that attains it, per sample, for M = A − T given as an operator.
+ *
+ * Where the estimate runs ("space"): on M itself when M is symmetric (σ = |λ|max), else on the Gram matrix in the
+ * smaller space — MMᵀ (output space, m ≤ n: a classifier's Jacobian) or MᵀM (input space) — where σ² = λmax.
+ * The vectors v then give the penalty products: ‖Mᵀv‖² (output space) or ‖Mv‖² (input space, self).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { randomUnitRows } from './batched_vectors';
+import { exactTopEigen } from './exact';
+import { lanczos } from './lanczos';
+import { LinearOperator, dense, flatMatvec, flatRmatvec, sizeOf } from './operator';
+import { powerIteration } from './power_iteration';
+
+export type Method = 'lanczos' | 'power' | 'hutchinson' | 'exact';
+export const METHODS: readonly Method[] = ['lanczos', 'power', 'hutchinson', 'exact'];
+export type Space = 'output' | 'input' | 'self';
+
+export interface SpectralNormOptions {
+  /** Estimator. Default 'lanczos'. */
+  method?: Method;
+  /** Products with the Gram matrix (or with M when symmetric); for 'hutchinson', random projections. Default 8. */
+  iterations?: number;
+  /** Seed of the random start (or projection) vectors. */
+  seed?: number;
+  /** Lanczos only: early-stop tolerance on the Ritz residual (see `lanczos`). */
+  tol?: number;
+  /** Lanczos only: full re-orthogonalization. Default true. */
+  reorthogonalize?: boolean;
+}
+
+export interface SpectralNormEstimate {
+  /**
+   * Per sample [B]: the σ_max estimate; for 'hutchinson' the Frobenius estimate (Σᵢ‖Mᵀvᵢ‖²)^½, which is ≥ σ_max.
+   */
+  sigma: tf.Tensor1D;
+  /** Per sample p vectors [B, p, d] in `space`: p = 1 unit vector, or p random projections for 'hutchinson'. */
+  vectors: tf.Tensor3D;
+  space: Space;
+  /** Products made with M or Mᵀ (a Gram product counts two). */
+  products: number;
+}
+
+/** Symmetric M: itself; otherwise the smaller of the output (m) and input (n) space. */
+export function chooseSpace(m: LinearOperator): Space {
+  if (m.symmetric) return 'self';
+  return sizeOf(m.outShape) <= sizeOf(m.inShape) ? 'output' : 'input';
+}
+
+/** The penalty product of a vector v[B, d] in `space`: Mᵀv (output space) or Mv (input space, self). */
+export function project(m: LinearOperator, space: Space, v: tf.Tensor): tf.Tensor2D {
+  return space === 'output' ? flatRmatvec(m, v) : flatMatvec(m, v);
+}
+
+/** S v for the operator the estimate runs on: MMᵀv (output), MᵀMv (input) or Mv (self); flat [B, d]. */
+export function gramProduct(m: LinearOperator, space: Space, v: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    if (space === 'self') return flatMatvec(m, v);
+    return space === 'output' ? flatMatvec(m, flatRmatvec(m, v)) : flatRmatvec(m, flatMatvec(m, v));
+  });
+}
+
+/** Dimension d of the space the estimate runs in. */
+export function spaceDim(m: LinearOperator, space: Space): number {
+  return sizeOf(space === 'output' ? m.outShape : m.inShape);
+}
+
+/** Estimates σ_max(M_b) per sample with `method`; no gradient is recorded by the caller's products' tensors. */
+export function estimateSpectralNorm(m: LinearOperator, options: SpectralNormOptions = {}): SpectralNormEstimate {
+  const { method = 'lanczos', iterations = 8, seed } = options;
+  if (!METHODS.includes(method)) {
+    throw new Error(`method must be one of ${METHODS.map((x) => `'${x}'`).join(', ')}; got '${method}'.`);
+  }
+  if (!(Number.isInteger(iterations) && iterations >= 1)) {
+    throw new Error(`iterations must be an integer ≥ 1; got ${iterations}.`);
+  }
+  const space = chooseSpace(m);
+  const dim = spaceDim(m, space);
+  const perGram = space === 'self' ? 1 : 2;
+  const which = space === 'self' ? 'largestMagnitude' : 'largest';
+  const toSigma = (values: number[]) =>
+    tf.tensor1d(values.map((v) => (space === 'self' ? Math.abs(v) : Math.sqrt(Math.max(v, 0)))));
+  const single = (vectors: tf.Tensor2D) => {
+    const result = tf.expandDims(vectors, 1) as tf.Tensor3D;
+    vectors.dispose();
+    return result;
+  };
+  const apply = (v: tf.Tensor2D) => gramProduct(m, space, v);
+
+  if (method === 'hutchinson') {
+    return tf.tidy(() => {
+      // v_i ~ N(0, I)/√p: E Σᵢ ‖Mᵀvᵢ‖² = ‖M‖²_F.
+      const vectors = tf.div(tf.randomNormal([m.batchSize, iterations, dim], 0, 1, 'float32', seed), Math.sqrt(iterations));
+      const squares = tf.unstack(vectors, 1).map((v) => tf.sum(tf.square(project(m, space, v)), 1));
+      return { sigma: tf.sqrt(tf.addN(squares)) as tf.Tensor1D, vectors: vectors as tf.Tensor3D, space, products: iterations };
+    });
+  }
+  if (method === 'exact') {
+    const { values, vectors } = tf.tidy(() => {
+      const mat = dense(m); // [B, rows, cols]
+      const s = space === 'self' ? mat : space === 'output' ? tf.matMul(mat, mat, false, true) : tf.matMul(mat, mat, true, false);
+      return exactTopEigen(s as tf.Tensor3D, which);
+    });
+    return { sigma: toSigma(values), vectors: single(vectors), space, products: Math.min(sizeOf(m.inShape), sizeOf(m.outShape)) };
+  }
+  const start = randomUnitRows(m.batchSize, dim, seed);
+  try {
+    if (method === 'power') {
+      const { values, vectors, steps } = powerIteration(apply, start, iterations);
+      return { sigma: toSigma(values), vectors: single(vectors), space, products: steps * perGram };
+    }
+    const { values, vectors, steps } = lanczos(apply, start, {
+      steps: iterations,
+      which,
+      tol: options.tol,
+      reorthogonalize: options.reorthogonalize
+    });
+    return { sigma: toSigma(values), vectors: single(vectors), space, products: steps * perGram };
+  } finally {
+    start.dispose();
+  }
+}
+

@@ -1,0 +1,19 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Target, requireSquare } from './target';
+
+/**
+ * T = Aᵀ (square A only), the symmetry target: ‖J − Jᵀ‖ = 0 exactly when the vector field f is conservative
+ * (a gradient field). Tv = Aᵀv, Tᵀu = Au.
+ */
+export const transposeTarget: Target = (a) => {
+  requireSquare(a, 'transpose');
+  return {
+    batchSize: a.batchSize,
+    inShape: a.inShape,
+    outShape: a.outShape,
+    symmetric: a.symmetric,
+    matvec: (v) => tf.reshape(a.rmatvec(tf.reshape(v, [a.batchSize, ...a.outShape])), [a.batchSize, ...a.outShape]),
+    rmatvec: (u) => tf.reshape(a.matvec(tf.reshape(u, [a.batchSize, ...a.inShape])), [a.batchSize, ...a.inShape]),
+    dispose: () => undefined
+  };
+};
