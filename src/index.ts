@@ -7,6 +7,7 @@
  */
 import '@tensorflow/tfjs-layers';
 import { applyGradientFixes } from './autodiff/gradient_fixes';
+import { registerFileRouter } from './io/file_system';
 
 applyGradientFixes();
 
@@ -44,3 +45,17 @@ export type { PenaltyOptions } from './linalg/penalty';
 export { spectralPenalty } from './linalg/penalty';
 export type { DerivativePenalty, DerivativePenaltyOptions } from './derivative_penalty';
 export { jacobianPenalty, hessianPenalty, operatorPenalty } from './derivative_penalty';
+
+export { regularizers, layers, callbacks, io } from './keras/exports';
+export type { Schedule, PiecewiseConstant } from './keras/schedule';
+export { scheduleValue } from './keras/schedule';
+export type { DerivativeRegularizerArgs, HessianRegularizerArgs, HessianScalar, RegularizerContext } from './keras/regularizer';
+export { DerivativeRegularizer, JacobianRegularizer, HessianRegularizer, MAX_ITERATIONS } from './keras/regularizer';
+export type { RegularizedArgs, Estimates } from './keras/regularized';
+export { Regularized, findRegularized } from './keras/regularized';
+export type { RegularizationCallbackArgs, RegularizationCallbackConfig, DatasetLike } from './keras/callback';
+export { RegularizationCallback } from './keras/callback';
+export type { FileSystemOptions } from './io/file_system';
+export { fileSystem } from './io/file_system';
+
+registerFileRouter();

@@ -200,7 +200,10 @@ export class RegularizationCallback extends tfl.Callback {
   }
 
   private compiledLoss(): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
-    const fns = (this.model as unknown as { lossFunctions?: Array<(a: tf.Tensor, b: tf.Tensor) => tf.Tensor> }).lossFunctions;
+    type Compiled = { lossFunctions?: Array<(a: tf.Tensor, b: tf.Tensor) => tf.Tensor>; model?: Compiled };
+    const compiled = this.model as unknown as Compiled;
+    // A Sequential keeps its compiled functional model in `.model`.
+    const fns = compiled.lossFunctions ?? compiled.model?.lossFunctions;
     if (!fns || fns.length !== 1) {
       throw new Error("regularization callback: scalar 'loss' needs a compiled single-output model, or pass loss: (yTrue, yPred) => perSampleLoss.");
     }

@@ -1,0 +1,53 @@
+/** The Keras-style entry points: `jr.regularizers`, `jr.layers`, `jr.callbacks`, `jr.io` (factories, like tfjs'). */
+import { fileSystem } from '../io/file_system';
+import { RegularizationCallback, RegularizationCallbackArgs } from './callback';
+import { DerivativeRegularizerArgs, HessianRegularizer, HessianRegularizerArgs, JacobianRegularizer } from './regularizer';
+import { Regularized, RegularizedArgs } from './regularized';
+
+export const regularizers = {
+  /**
+   * penalty = weight · ‖vᵀ(J − T)‖², J the input-Jacobian of the wrapped layer or model, v the top Lanczos vector
+   * of (J − T)(J − T)ᵀ held fixed.
+   * ```js
+   * const reg = jr.regularizers.jacobian({weight: 0.01, target: 'zero', method: 'lanczos', iterations: 4});
+   * ```
+   */
+  jacobian: (args?: DerivativeRegularizerArgs) => new JacobianRegularizer(args),
+  /**
+   * penalty = weight · ‖vᵀ(H − T)‖², H the input-Hessian of a per-sample scalar: the sum or mean of the outputs, or
+   * (with `jr.callbacks.regularization`) the training loss.
+   * ```js
+   * const reg = jr.regularizers.hessian({weight: 0.01, scalar: 'sum', iterations: 4});
+   * ```
+   */
+  hessian: (args?: HessianRegularizerArgs) => new HessianRegularizer(args)
+};
+
+export const layers = {
+  /**
+   * Wraps a layer, or a whole `LayersModel`, and adds its regularizers' penalties to the loss of `model.fit`.
+   * ```js
+   * model.add(jr.layers.regularized({layer: tf.layers.dense({units: 10}), regularizers: jr.regularizers.jacobian()}));
+   * ```
+   */
+  regularized: (args: RegularizedArgs) => new Regularized(args)
+};
+
+export const callbacks = {
+  /**
+   * Drives the regularizers' schedules, logs their estimates, skips non-finite steps, and optionally regularizes the
+   * whole network on mini-batches of `data` (e.g. the Hessian of the training loss).
+   * ```js
+   * await model.fit(x, y, {callbacks: [jr.callbacks.regularization()]});
+   * ```
+   */
+  regularization: (args?: RegularizationCallbackArgs) => new RegularizationCallback(args)
+};
+
+export const io = {
+  /**
+   * A `file://`-style handler for Node without tfjs-node: `model.save(jr.io.fileSystem('out/model'))`,
+   * `tf.loadLayersModel(jr.io.fileSystem('out/model'))`.
+   */
+  fileSystem
+};
