@@ -212,7 +212,7 @@ export async function runRobustness(o: RobustnessOptions): Promise<{ results: Ar
     { title: 'training loss per epoch', xLabel: 'epoch', yLabel: 'loss', series: results.map((r) => ({ name: r.arm, x: r.history.loss.map((_, i) => i + 1), y: r.history.loss })) }
   ];
   const command = process.argv.slice(1).join(' ');
-  console.log(`\n${markdownTable(headers, rows)}`);
+  if (!o.quiet) console.log(`\n${markdownTable(headers, rows)}`);
   const paths = await writeReport(o.outDir, {
     title: `Robustness: ${o.dataset}, ${o.model}`,
     command,

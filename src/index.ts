@@ -53,6 +53,7 @@ export type { DerivativeRegularizerArgs, HessianRegularizerArgs, HessianScalar, 
 export { DerivativeRegularizer, JacobianRegularizer, HessianRegularizer, MAX_ITERATIONS } from './keras/regularizer';
 export type { RegularizedArgs, Estimates } from './keras/regularized';
 export { Regularized, findRegularized } from './keras/regularized';
+export { linearizedJacobian } from './keras/linearized_jacobian';
 export type { RegularizationCallbackArgs, RegularizationCallbackConfig, DatasetLike } from './keras/callback';
 export { RegularizationCallback } from './keras/callback';
 export type { FileSystemOptions } from './io/file_system';

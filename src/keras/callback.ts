@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DerivativeRegularizer, HessianRegularizer } from './regularizer';
 import { Regularized, findRegularized } from './regularized';
-import { deserializeRegistered, single } from './tfjs_internals';
+import { deserializeRegistered } from './tfjs_internals';
 
 /** A `tf.data.Dataset` of `{xs, ys}` batches, or anything with the same async iterator. */
 export interface DatasetLike {
@@ -142,14 +142,13 @@ export class RegularizationCallback extends tfl.Callback {
     const regularizer = this.regularizer as DerivativeRegularizer;
     const [x, y] = await this.nextBatch();
     const model = this.model;
-    const f = (z: tf.Tensor) => single(model.apply(z, { training: false }) as tf.Tensor | tf.Tensor[]);
     const optimizer = this.optimizerOverride ?? model.optimizer;
     const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
     let sigma = NaN;
     let value = NaN;
     const cost = optimizer.minimize(
       () => {
-        const { penalty, sigma: s } = regularizer.penalty(f, x, { epoch: this.epoch, step: this.step }, y);
+        const { penalty, sigma: s } = regularizer.penalty(model, x, { epoch: this.epoch, step: this.step }, y);
         sigma = tf.mean(s).dataSync()[0];
         value = penalty.dataSync()[0];
         s.dispose();

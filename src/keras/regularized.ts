@@ -105,12 +105,11 @@ export class Regularized extends Wrapper {
     const pending = this.pending;
     this.pending = null;
     if (pending == null || pending.x.isDisposed) return tf.scalar(0);
-    const f = (z: tf.Tensor) => single(this.layer.call(z, { training: false }));
     return tf.tidy(() => {
       let total: tf.Scalar = tf.scalar(0);
       this.regularizers.forEach((r, i) => {
         if (!r.isDue(pending.step)) return;
-        const { penalty, sigma } = r.penalty(f, pending.x, { epoch: this.epoch, step: pending.step });
+        const { penalty, sigma } = r.penalty(this.layer, pending.x, { epoch: this.epoch, step: pending.step });
         const value = penalty.dataSync()[0];
         this.evaluations[i]++;
         this.estimates[`${this.key(i)}_sigma`] = tf.mean(sigma).dataSync()[0];

@@ -6,6 +6,7 @@
  * with A the input-Jacobian (`JacobianRegularizer`) or input-Hessian of a per-sample scalar (`HessianRegularizer`).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { BatchFunction } from '../autodiff/products';
 import { DerivativePenalty, operatorPenalty } from '../derivative_penalty';
 import { LinearOperator } from '../linalg/operator';
@@ -13,7 +14,9 @@ import { hessianOperator } from '../linalg/operators/hessian';
 import { jacobianOperator } from '../linalg/operators/jacobian';
 import { METHODS, Method } from '../linalg/spectral_norm';
 import { TARGETS, TargetName, UserOperator, requireSquare } from '../linalg/targets/index';
+import { linearizedJacobian } from './linearized_jacobian';
 import { Schedule, scheduleValue, validateSchedule } from './schedule';
+import { single } from './tfjs_internals';
 
 /** The largest `iterations` accepted: Lanczos keeps that many basis vectors per sample. */
 export const MAX_ITERATIONS = 256;
@@ -85,8 +88,8 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
   /** A short key for logs: 'jacobian' or 'hessian'. */
   abstract get kind(): string;
 
-  /** The operator A at x for the function f (the wrapped layer or model); labels y when the scalar needs them. */
-  protected abstract operator(f: BatchFunction, x: tf.Tensor, y?: tf.Tensor): LinearOperator;
+  /** The operator A at x of f (the wrapped layer or model, run with training: false); labels y when needed. */
+  protected abstract operator(f: BatchFunction, x: tf.Tensor, y?: tf.Tensor, layer?: tfl.layers.Layer): LinearOperator;
 
   /** Whether the penalty is computed at this (0-based) training step: steps 0, k, 2k, .... */
   isDue(step: number): boolean {
@@ -107,9 +110,14 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
     requireSquare(probe, this.target);
   }
 
-  /** The unweighted penalty of one batch and its per-sample estimate (see `jacobianPenalty`). */
-  penalty(f: BatchFunction, x: tf.Tensor, context: RegularizerContext, y?: tf.Tensor): DerivativePenalty {
-    return operatorPenalty(() => this.operator(f, x, y), {
+  /**
+   * The unweighted penalty of one batch and its per-sample estimate (see `jacobianPenalty`), for a function or a
+   * layer / model (run in inference mode; a stack of built-in layers gets the linearized Jacobian).
+   */
+  penalty(model: BatchFunction | tfl.layers.Layer, x: tf.Tensor, context: RegularizerContext, y?: tf.Tensor): DerivativePenalty {
+    const layer = model instanceof tfl.layers.Layer ? model : undefined;
+    const f: BatchFunction = layer ? (z) => single(layer.call(z, { training: false })) : (model as BatchFunction);
+    return operatorPenalty(() => this.operator(f, x, y, layer), {
       target: this.target,
       method: this.method,
       iterations: scheduleValue(this.iterations, context.epoch),
@@ -143,8 +151,8 @@ export class JacobianRegularizer extends DerivativeRegularizer {
   get kind() {
     return 'jacobian';
   }
-  protected operator(f: BatchFunction, x: tf.Tensor): LinearOperator {
-    return jacobianOperator(f, x);
+  protected operator(f: BatchFunction, x: tf.Tensor, _y?: tf.Tensor, layer?: tfl.layers.Layer): LinearOperator {
+    return (layer && linearizedJacobian(layer, x)) ?? jacobianOperator(f, x);
   }
   static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
     return new cls(configArgs(config));

@@ -14,8 +14,8 @@ describe('robustness demo (tiny budget)', () => {
       ...ROBUSTNESS_DEFAULTS,
       hidden: 8,
       train: 64,
-      test: 40,
-      attackSize: 20,
+      test: 20,
+      attackSize: 10,
       epochs: 1,
       batchSize: 32,
       iterations: 2,
@@ -36,7 +36,7 @@ describe('robustness demo (tiny budget)', () => {
     expect(JSON.stringify(json)).not.toMatch(/NaN|null/);
     expect(paths.filter((p) => p.endsWith('.svg')).map((p) => fs.readFileSync(p, 'utf8').slice(0, 4))).toEqual(['<svg', '<svg', '<svg']);
     expect(fs.readFileSync(path.join(outDir, 'report.html'), 'utf8')).toContain('PGD-2 accuracy');
-  });
+  }, 300000);
 
   it("scales the paper's 2/4/8/16 schedule to the run's epochs", () => {
     expect(iterationSchedule({ ...ROBUSTNESS_DEFAULTS, iterations: 'paper', epochs: 100 })).toEqual({ boundaries: [50, 70, 90], values: [2, 4, 8, 16] });

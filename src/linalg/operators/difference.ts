@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LinearOperator } from '../operator';
 
-/** M = A − T: Mv = Av − Tv, Mᵀu = Aᵀu − Tᵀu; symmetric when both are. `dispose` frees T's state. */
+/** M = A − T: Mv = Av − Tv, Mᵀu = Aᵀu − Tᵀu; symmetric when both are. M owns A and T: `dispose` frees both. */
 export function difference(a: LinearOperator, t: LinearOperator): LinearOperator {
   return {
     batchSize: a.batchSize,
@@ -10,6 +10,9 @@ export function difference(a: LinearOperator, t: LinearOperator): LinearOperator
     symmetric: a.symmetric && t.symmetric,
     matvec: (v) => tf.tidy(() => tf.sub(a.matvec(v), t.matvec(v))),
     rmatvec: (u) => tf.tidy(() => tf.sub(a.rmatvec(u), t.rmatvec(u))),
-    dispose: () => t.dispose()
+    dispose: () => {
+      t.dispose();
+      a.dispose();
+    }
   };
 }
