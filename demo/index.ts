@@ -114,7 +114,8 @@ for (const [name, run, what] of [
     .action(async (opts) => {
       await useBackend(opts.backend);
       const options: ExploratoryOptions = { ...e, dim: opts.dim, hidden: opts.hidden, epochs: opts.epochs, weight: opts.weight, iterations: opts.iterations, seed: opts.seed, outDir: opts.out };
-      await run(options);
+      const result = await run(options);
+      result.dispose();
     });
 }
 
