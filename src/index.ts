@@ -3,18 +3,22 @@
  * (Cui, Yan, Liu, Lu, arXiv 2212.00311).
  *
  * Importing the package re-registers some tfjs gradients globally so that second and third order derivatives are
- * correct (see docs/GRADIENT-FIXES.md); `applyGradientFixes()` is idempotent.
+ * correct (see docs/GRADIENT-FIXES.md); `applyGradientFixes()` is idempotent. It also gives the wasm backend the
+ * Conv2DBackpropFilter kernel it lacks, so convolutional models train there.
  */
 import '@tensorflow/tfjs-layers';
 import { applyGradientFixes } from './autodiff/gradient_fixes';
 import { registerFileRouter } from './io/file_system';
+import { registerWasmKernels } from './autodiff/wasm_kernels';
 
 applyGradientFixes();
+registerWasmKernels();
 
 export { applyGradientFixes, GRADIENT_FIXES } from './autodiff/gradient_fixes';
 export type { BatchFunction } from './autodiff/products';
 export { gradient, vjp, jvp, hvp } from './autodiff/products';
 export { noGradient } from './autodiff/no_gradient';
+export { registerWasmKernels } from './autodiff/wasm_kernels';
 export type { LinearOperator } from './linalg/operator';
 export { dense, sizeOf, isSquare } from './linalg/operator';
 export { jacobianOperator } from './linalg/operators/jacobian';
