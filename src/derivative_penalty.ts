@@ -16,11 +16,18 @@ import { PenaltyOptions, meanPenalty, projectedSquares } from './linalg/penalty'
 import { SpectralNormEstimate, SpectralNormOptions, chooseSpace, estimateSpectralNorm, spaceDim } from './linalg/spectral_norm';
 import { Target, TargetName, UserOperator, resolveTarget } from './linalg/targets/index';
 
+/** Options of {@link jacobianPenalty}, {@link hessianPenalty} and {@link operatorPenalty}: the estimator's, the penalty's, and the target T. */
 export interface DerivativePenaltyOptions extends SpectralNormOptions, PenaltyOptions {
   /** T in ‖A − T‖: a name, a user operator {matvec, rmatvec}, or a Target. Default 'zero'. */
   target?: TargetName | UserOperator | Target;
 }
 
+/**
+ * What {@link jacobianPenalty} and {@link hessianPenalty} return: the differentiable penalty and the σ estimate.
+ * ```js
+ * const { penalty, sigma } = jr.jacobianPenalty(f, x, { target: 'zero', iterations: 4 });
+ * ```
+ */
 export interface DerivativePenalty {
   /** mean_b ‖v_bᵀ(A − T)_b‖² (or its square root per sample): differentiable w.r.t. the weights. */
   penalty: tf.Scalar;

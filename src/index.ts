@@ -34,10 +34,11 @@ export {
   rowSumDiagonalTarget,
   userTarget
 } from './linalg/targets/index';
-export type { LanczosOptions, LanczosResult } from './linalg/lanczos';
+export type { LanczosOptions, LanczosResult, RitzPair } from './linalg/lanczos';
 export { lanczos, topRitzPair } from './linalg/lanczos';
 export type { PowerIterationResult } from './linalg/power_iteration';
 export { powerIteration } from './linalg/power_iteration';
+export type { Which, EigenPairs } from './linalg/symmetric_eigen';
 export { symmetricEigen } from './linalg/symmetric_eigen';
 export type { Method, Space, SpectralNormOptions, SpectralNormEstimate } from './linalg/spectral_norm';
 export {

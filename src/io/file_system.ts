@@ -20,6 +20,7 @@ function nodeFs(): Fs {
   return fs as Fs;
 }
 
+/** Options of {@link fileSystem}. */
 export interface FileSystemOptions {
   /** Replace an existing model.json / weights.bin. Default false. */
   overwrite?: boolean;
@@ -28,6 +29,14 @@ export interface FileSystemOptions {
 const MODEL = 'model.json';
 const WEIGHTS = 'weights.bin';
 
+/**
+ * A model IO handler on a directory (`file://` prefix optional) holding `model.json` and `weights.bin`, for Node
+ * without tfjs-node (Node ≥ 20.16).
+ * ```js
+ * await model.save(jr.io.fileSystem('out/model', {overwrite: true}));
+ * const loaded = await tf.loadLayersModel(jr.io.fileSystem('out/model'));
+ * ```
+ */
 export function fileSystem(directory: string, options: FileSystemOptions = {}): tf.io.IOHandler {
   const dir = directory.replace(/^file:\/\//, '').replace(/\/+$/, '') || '.';
   const join = (name: string) => `${dir}/${name}`;

@@ -17,14 +17,36 @@ import { deserializeRegistered } from './tfjs_internals';
 
 /** A `tf.data.Dataset` of `{xs, ys}` batches, or anything with the same async iterator. */
 export interface DatasetLike {
-  iterator(): Promise<{ next(): Promise<{ value: { xs: tf.Tensor; ys: tf.Tensor }; done: boolean }> }>;
+  /** A fresh async iterator over the batches (called again when one is exhausted). */
+  iterator(): Promise<{
+    /** The next batch, or `done` at the end of the data. */
+    next(): Promise<{
+      /** One batch: inputs and labels. */
+      value: {
+        /** Inputs [B, ...]. */
+        xs: tf.Tensor;
+        /** Labels [B, ...]. */
+        ys: tf.Tensor;
+      };
+      /** True once the iterator is exhausted. */
+      done: boolean;
+    }>;
+  }>;
 }
 
+/** Args of {@link RegularizationCallback} (`jr.callbacks.regularization(args)`); all optional. */
 export interface RegularizationCallbackArgs {
   /** A whole-network regularizer the callback applies on its own mini-batches of `data`. */
   regularizer?: DerivativeRegularizer;
   /** Where those mini-batches come from: tensors (sampled with replacement-free shuffles) or a dataset. */
-  data?: { x: tf.Tensor; y: tf.Tensor } | DatasetLike;
+  data?:
+    | {
+        /** Inputs [N, ...]. */
+        x: tf.Tensor;
+        /** Labels [N, ...]. */
+        y: tf.Tensor;
+      }
+    | DatasetLike;
   /** Mini-batch size drawn from `{x, y}` tensors. Default 32. */
   batchSize?: number;
   /** Optimizer of the penalty step. Default: the model's. */
@@ -40,9 +62,21 @@ export interface RegularizationCallbackArgs {
 /** The key of the callback's own regularizer in the logs. */
 export const NETWORK_KEY = 'network';
 
+/**
+ * The `model.fit` callback that drives the `Regularized` wrappers' schedules, logs their σ and penalty, skips steps
+ * with non-finite gradients, and optionally takes its own penalty steps on the whole network with mini-batches of
+ * `data`. Make one with `jr.callbacks.regularization(args)`.
+ * ```js
+ * const cb = jr.callbacks.regularization({regularizer: jr.regularizers.hessian({scalar: 'loss'}), data: {x, y}});
+ * await model.fit(x, y, {epochs: 10, callbacks: [cb]});
+ * ```
+ */
 export class RegularizationCallback extends tfl.Callback {
+  /** The whole-network regularizer applied on mini-batches of `data`, or null. */
   readonly regularizer: DerivativeRegularizer | null;
+  /** Mini-batch size drawn from `{x, y}` tensors. */
   readonly batchSize: number;
+  /** Whether training stops when the loss or a penalty is not finite, or a step was skipped. */
   readonly stopOnNonFinite: boolean;
   /** Steps whose gradients were not finite and were skipped. */
   skippedSteps = 0;
@@ -82,6 +116,7 @@ export class RegularizationCallback extends tfl.Callback {
     }
   }
 
+  /** Finds the model's `Regularized` wrappers, guards the optimizer(s), and sets a 'loss' Hessian's loss. */
   async onTrainBegin(): Promise<void> {
     this.wrappers = findRegularized(this.model);
     this.step = 0;
@@ -93,18 +128,21 @@ export class RegularizationCallback extends tfl.Callback {
     }
   }
 
+  /** Restores the optimizer(s) guarded in `onTrainBegin`. */
   async onTrainEnd(): Promise<void> {
     this.restoreOptimizer?.();
     this.restoreOptimizer = null;
     this.iterator = null;
   }
 
+  /** Sets the epoch of every wrapper (for schedules) and resets the epoch means. */
   async onEpochBegin(epoch: number): Promise<void> {
     this.epoch = epoch;
     this.wrappers.forEach((w) => (w.epoch = epoch));
     this.sums = {};
   }
 
+  /** Takes the network penalty step when due, writes the estimates into the batch logs, and stops on non-finite values. */
   async onBatchEnd(_batch: number, logs?: tfl.Logs): Promise<void> {
     if (this.regularizer != null && this.regularizer.isDue(this.step)) await this.networkStep();
     this.step++;
@@ -132,6 +170,7 @@ export class RegularizationCallback extends tfl.Callback {
     }
   }
 
+  /** Writes the epoch means of the estimates into the epoch logs (and so into `history`). */
   async onEpochEnd(_epoch: number, logs?: tfl.Logs): Promise<void> {
     if (logs == null) return;
     for (const [key, s] of Object.entries(this.sums)) logs[key] = s.total / s.count;
@@ -226,9 +265,19 @@ export class RegularizationCallback extends tfl.Callback {
   }
 }
 
+/** The serializable settings of a {@link RegularizationCallback}, from `getConfig()`. */
 export interface RegularizationCallbackConfig {
-  regularizer: { className: string; config: tf.serialization.ConfigDict } | null;
+  /** The whole-network regularizer as `{className, config}`, or null. */
+  regularizer: {
+    /** Its registered class name, e.g. 'tfjs-jacobian-reg>HessianRegularizer'. */
+    className: string;
+    /** Its `getConfig()`. */
+    config: tf.serialization.ConfigDict;
+  } | null;
+  /** Mini-batch size drawn from `{x, y}` tensors. */
   batchSize: number;
+  /** Stop training on a non-finite loss, penalty or step. */
   stopOnNonFinite: boolean;
+  /** Seed of the mini-batch sampling (the next one to use). */
   seed: number;
 }

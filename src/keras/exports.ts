@@ -4,6 +4,7 @@ import { RegularizationCallback, RegularizationCallbackArgs } from './callback';
 import { DerivativeRegularizerArgs, HessianRegularizer, HessianRegularizerArgs, JacobianRegularizer } from './regularizer';
 import { Regularized, RegularizedArgs } from './regularized';
 
+/** Regularizer factories, like `tf.regularizers`: spectral-norm penalties on input derivatives. */
 export const regularizers = {
   /**
    * penalty = weight · ‖vᵀ(J − T)‖², J the input-Jacobian of the wrapped layer or model, v the top Lanczos vector
@@ -23,6 +24,7 @@ export const regularizers = {
   hessian: (args?: HessianRegularizerArgs) => new HessianRegularizer(args)
 };
 
+/** Layer factories, like `tf.layers`: the wrapper that adds derivative penalties to a layer or model. */
 export const layers = {
   /**
    * Wraps a layer, or a whole `LayersModel`, and adds its regularizers' penalties to the loss of `model.fit`.
@@ -33,6 +35,7 @@ export const layers = {
   regularized: (args: RegularizedArgs) => new Regularized(args)
 };
 
+/** Callback factories for `model.fit`, like `tf.callbacks`. */
 export const callbacks = {
   /**
    * Drives the regularizers' schedules, logs their estimates, skips non-finite steps, and optionally regularizes the
@@ -44,6 +47,7 @@ export const callbacks = {
   regularization: (args?: RegularizationCallbackArgs) => new RegularizationCallback(args)
 };
 
+/** IO handlers for `model.save` / `tf.loadLayersModel`, like `tf.io`. */
 export const io = {
   /**
    * A `file://`-style handler for Node without tfjs-node: `model.save(jr.io.fileSystem('out/model'))`,

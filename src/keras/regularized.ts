@@ -14,6 +14,7 @@ import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import { DerivativeRegularizer } from './regularizer';
 import { Wrapper, deserializeRegistered, single } from './tfjs_internals';
 
+/** Constructor args of {@link Regularized}: the usual layer args (name, ...) plus the layer and its regularizers. */
 export interface RegularizedArgs extends LayerArgs {
   /** The layer, or the whole `LayersModel`, whose input derivatives are regularized. */
   layer: tfl.layers.Layer;
@@ -26,8 +27,17 @@ export type Estimates = Record<string, number>;
 
 let instances = 0;
 
+/**
+ * A wrapper layer (like `tf.layers.timeDistributed`) that forwards to its inner layer and, on training steps, adds
+ * weight · ‖vᵀ(A − T)‖² for each regularizer to the model's loss, A the inner layer's input Jacobian or Hessian.
+ * ```js
+ * const reg = jr.layers.regularized({layer: tf.layers.dense({units: 10}), regularizers: jr.regularizers.jacobian()});
+ * ```
+ */
 export class Regularized extends Wrapper {
+  /** Registered tfjs serialization name. */
   static className = 'tfjs-jacobian-reg>Regularized';
+  /** The regularizers whose penalties this wrapper adds. */
   readonly regularizers: DerivativeRegularizer[];
   /** Training forward passes seen (the step the next one will be). */
   step = 0;
@@ -66,6 +76,7 @@ export class Regularized extends Wrapper {
     return `${this.name}_${kind}${same > 1 ? i : ''}`;
   }
 
+  /** Builds the inner layer and checks that square-only targets fit its per-sample input and output shapes. */
   build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     if (!this.layer.built) {
@@ -122,6 +133,7 @@ export class Regularized extends Wrapper {
     });
   }
 
+  /** The wrapper's config with the regularizers serialized as `{className, config}`. */
   getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),

@@ -21,6 +21,7 @@ import { single } from './tfjs_internals';
 /** The largest `iterations` accepted: Lanczos keeps that many basis vectors per sample. */
 export const MAX_ITERATIONS = 256;
 
+/** Constructor args of {@link JacobianRegularizer} (and, with `scalar`, {@link HessianRegularizer}); all optional. */
 export interface DerivativeRegularizerArgs {
   /** Penalty weight (≥ 0), or a schedule by epoch. Default 0.01. */
   weight?: Schedule;
@@ -40,19 +41,32 @@ export interface DerivativeRegularizerArgs {
 
 /** Where a regularizer is in training: the callback sets the epoch; the wrapper counts steps. */
 export interface RegularizerContext {
+  /** Current epoch (0-based): picks the schedules' values. */
   epoch: number;
+  /** Current training step (0-based): offsets the seed and decides whether the penalty is due. */
   step: number;
 }
 
 const isEnum = <T extends string>(allowed: readonly T[], value: unknown): value is T => allowed.includes(value as T);
 
+/**
+ * Base class of the derivative regularizers: penalty = weight · ‖vᵀ(A − T)‖² with A from the subclass. Serializable
+ * like a tfjs regularizer; make one with `jr.regularizers.jacobian()` or `jr.regularizers.hessian()`.
+ */
 export abstract class DerivativeRegularizer extends tf.serialization.Serializable {
+  /** Penalty weight, or a schedule by epoch. */
   readonly weight: Schedule;
+  /** T in ‖A − T‖: a built-in target name or a user operator. */
   readonly target: TargetName | UserOperator;
+  /** Estimator of the top vector v. */
   readonly method: Method;
+  /** Matvecs per estimate (Lanczos / power steps; projections for Hutchinson), or a schedule by epoch. */
   readonly iterations: Schedule;
+  /** The penalty is computed every `every` training steps. */
   readonly every: number;
+  /** Penalize σ² (true) or σ. */
   readonly squared: boolean;
+  /** Seed of the start / projection vectors (step t uses seed + t), or null for unseeded. */
   readonly seed: number | null;
 
   constructor(args: DerivativeRegularizerArgs = {}) {
@@ -96,6 +110,7 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
     return step % this.every === 0;
   }
 
+  /** The penalty weight at `epoch` (0-based), from the `weight` schedule. */
   weightAt(epoch: number): number {
     return scheduleValue(this.weight, epoch);
   }
@@ -147,6 +162,7 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
 
 /** penalty = weight · ‖vᵀ(J − T)‖², J = ∂f(x)/∂x per sample (f: the wrapped layer or model). */
 export class JacobianRegularizer extends DerivativeRegularizer {
+  /** Registered tfjs serialization name. */
   static className = 'tfjs-jacobian-reg>JacobianRegularizer';
   get kind() {
     return 'jacobian';
@@ -163,6 +179,7 @@ export class JacobianRegularizer extends DerivativeRegularizer {
 export type HessianScalar = 'sum' | 'mean' | 'loss';
 export const HESSIAN_SCALARS: readonly HessianScalar[] = ['sum', 'mean', 'loss'];
 
+/** Constructor args of {@link HessianRegularizer}: {@link DerivativeRegularizerArgs} plus the scalar s. */
 export interface HessianRegularizerArgs extends DerivativeRegularizerArgs {
   /** s(x) whose input Hessian is regularized. 'loss' needs labels: use it with the callback. Default 'sum'. */
   scalar?: HessianScalar;
@@ -170,7 +187,9 @@ export interface HessianRegularizerArgs extends DerivativeRegularizerArgs {
 
 /** penalty = weight · ‖vᵀ(H − T)‖², H = ∂²s(x)/∂x² per sample; v the top Lanczos vector of H − T itself. */
 export class HessianRegularizer extends DerivativeRegularizer {
+  /** Registered tfjs serialization name. */
   static className = 'tfjs-jacobian-reg>HessianRegularizer';
+  /** s(x) whose input Hessian is regularized: 'sum', 'mean' or 'loss'. */
   readonly scalar: HessianScalar;
   /** Per-sample loss (yTrue, yPred) ↦ [B] for scalar 'loss'; the callback sets it from the compiled model. */
   loss: ((yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor) | null = null;

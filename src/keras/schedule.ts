@@ -4,9 +4,12 @@
  * `{boundaries: [50, 70, 90], values: [2, 4, 8, 16]}`. A plain number is a constant schedule.
  */
 export interface PiecewiseConstant {
+  /** Increasing epochs ≥ 0 at which the value changes. */
   boundaries: number[];
+  /** The value on each interval: one more than `boundaries`. */
   values: number[];
 }
+/** A constant number or a {@link PiecewiseConstant} schedule by epoch. */
 export type Schedule = number | PiecewiseConstant;
 
 /** The schedule's value at `epoch` (0-based). */

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { normalizeRows, rowDot } from './batched_vectors';
 import { Which, symmetricEigen, topIndex } from './symmetric_eigen';
 
+/** Options of {@link lanczos}. */
 export interface LanczosOptions {
   /** Number of products with S (Krylov dimension); capped at the vector dimension d. */
   steps: number;
@@ -22,6 +23,7 @@ export interface LanczosOptions {
   which?: Which;
 }
 
+/** What {@link lanczos} returns: the top Ritz pair per sample and the tridiagonal coefficients of T. */
 export interface LanczosResult {
   /** Top Ritz value θ per sample. */
   values: number[];
@@ -31,11 +33,22 @@ export interface LanczosResult {
   steps: number;
   /** Per sample the diagonal α and off-diagonal β of T (β has one more entry: the last residual coupling). */
   alphas: number[][];
+  /** Per sample the off-diagonal β of T; its last entry β_k couples T to the next (unbuilt) Lanczos vector. */
   betas: number[][];
 }
 
+/** A Ritz pair (θ, Q_k s) of the tridiagonal T, as {@link topRitzPair} returns it. */
+export interface RitzPair {
+  /** Ritz value θ, an eigenvalue of T. */
+  value: number;
+  /** Its unit eigenvector s of T: the Ritz vector's coefficients in the Lanczos basis. */
+  coefficients: number[];
+  /** Residual ‖S y − θ y‖ = β_k |s_k| of the Ritz vector y = Q_k s. */
+  residual: number;
+}
+
 /** Top Ritz pair of the tridiagonal (α, β): θ, its coefficients s in the Lanczos basis, and residual β_k |s_k|. */
-export function topRitzPair(alphas: number[], betas: number[], which: Which): { value: number; coefficients: number[]; residual: number } {
+export function topRitzPair(alphas: number[], betas: number[], which: Which): RitzPair {
   const k = alphas.length;
   const t = alphas.map((a, i) => alphas.map((_, j) => (i === j ? a : Math.abs(i - j) === 1 ? betas[Math.min(i, j)] : 0)));
   const { values, vectors } = symmetricEigen(t);

@@ -5,7 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+/** A batch of per-sample linear operators A_b known only through their products A v and Aᵀu (batch on axis 0). */
 export interface LinearOperator {
+  /** Number of samples B (size of axis 0 of every operand). */
   readonly batchSize: number;
   /** Per-sample shape of the domain (n = its size). */
   readonly inShape: number[];
@@ -13,7 +15,9 @@ export interface LinearOperator {
   readonly outShape: number[];
   /** True when every A_b equals its transpose (then matvec and rmatvec agree). */
   readonly symmetric: boolean;
+  /** A v: maps v[B, ...inShape] to [B, ...outShape]. */
   matvec(v: tf.Tensor): tf.Tensor;
+  /** Aᵀu (adjoint): maps u[B, ...outShape] to [B, ...inShape]. */
   rmatvec(u: tf.Tensor): tf.Tensor;
   /** Frees tensors the operator holds (e.g. a cached A·1); a no-op for most operators. */
   dispose(): void;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { LinearOperator } from './operator';
 import { SpectralNormEstimate, project } from './spectral_norm';
 
+/** Options of {@link spectralPenalty}. */
 export interface PenaltyOptions {
   /** Penalize σ² (default) or σ. */
   squared?: boolean;

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { normalizeRows, rowDot } from './batched_vectors';
 
+/** What {@link powerIteration} returns: per sample the top eigenvalue estimate and vector. */
 export interface PowerIterationResult {
   /** Rayleigh quotient q_{k−1}ᵀ S q_{k−1} per sample (free: it reuses the last product). */
   values: number[];
   /** q_k = S q_{k−1} / ‖S q_{k−1}‖ per sample, [B, d] (a zero product keeps q_{k−1}). */
   vectors: tf.Tensor2D;
+  /** Products with S made (the batch shares them). */
   steps: number;
 }
 

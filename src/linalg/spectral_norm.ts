@@ -12,10 +12,17 @@ import { lanczos } from './lanczos';
 import { LinearOperator, dense, flatMatvec, flatRmatvec, sizeOf } from './operator';
 import { powerIteration } from './power_iteration';
 
+/**
+ * Estimator of σ_max: 'lanczos' (batched Lanczos, the paper's), 'power' (power iteration), 'hutchinson' (random
+ * projections: a Frobenius-norm bound) or 'exact' (dense eigen-decomposition, small sizes only).
+ */
 export type Method = 'lanczos' | 'power' | 'hutchinson' | 'exact';
+/** All {@link Method} names. */
 export const METHODS: readonly Method[] = ['lanczos', 'power', 'hutchinson', 'exact'];
+/** Where the estimate runs: the output space (MMᵀ), the input space (MᵀM), or M itself when symmetric ('self'). */
 export type Space = 'output' | 'input' | 'self';
 
+/** Options of {@link estimateSpectralNorm}. */
 export interface SpectralNormOptions {
   /** Estimator. Default 'lanczos'. */
   method?: Method;
@@ -29,6 +36,7 @@ export interface SpectralNormOptions {
   reorthogonalize?: boolean;
 }
 
+/** What {@link estimateSpectralNorm} returns: per sample σ_max(M_b) and the vectors that attain it. */
 export interface SpectralNormEstimate {
   /**
    * Per sample [B]: the σ_max estimate; for 'hutchinson' the Frobenius estimate (Σᵢ‖Mᵀvᵢ‖²)^½, which is ≥ σ_max.
@@ -36,6 +44,7 @@ export interface SpectralNormEstimate {
   sigma: tf.Tensor1D;
   /** Per sample p vectors [B, p, d] in `space`: p = 1 unit vector, or p random projections for 'hutchinson'. */
   vectors: tf.Tensor3D;
+  /** The space the estimate ran in (see {@link chooseSpace}). */
   space: Space;
   /** Products made with M or Mᵀ (a Gram product counts two). */
   products: number;

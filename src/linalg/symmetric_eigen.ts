@@ -1,7 +1,4 @@
-/**
- * Eigen-decomposition of a small dense symmetric matrix in float64 on the host (cyclic Jacobi rotations).
- * Used for Lanczos' tridiagonal matrices and for the exact reference; sizes are tens, not thousands.
- */
+/** Eigenvalues and unit eigenvectors of a symmetric matrix, as {@link symmetricEigen} returns them. */
 export interface EigenPairs {
   /** Eigenvalues, unsorted. */
   values: number[];
@@ -9,6 +6,10 @@ export interface EigenPairs {
   vectors: number[][];
 }
 
+/**
+ * Eigen-decomposition of a small dense symmetric matrix in float64 on the host (cyclic Jacobi rotations).
+ * Used for Lanczos' tridiagonal matrices and for the exact reference; sizes are tens, not thousands.
+ */
 export function symmetricEigen(matrix: number[][]): EigenPairs {
   const n = matrix.length;
   const a = matrix.map((row) => row.slice());

@@ -11,6 +11,7 @@ export { zeroTarget, identityTarget, transposeTarget, rowSumDiagonalTarget, user
 
 /** Built-in target names (camelCase: tfjs' save/load converts snake_case config values). */
 export type TargetName = 'zero' | 'identity' | 'transpose' | 'rowSumDiagonal';
+/** The built-in targets T by name (penalized: ‖A − T‖₂): zero T = 0, identity T = I, transpose T = Aᵀ, rowSumDiagonal T = D(A·1). */
 export const TARGETS: Readonly<Record<TargetName, Target>> = {
   zero: zeroTarget,
   identity: identityTarget,

@@ -3,7 +3,9 @@ import { Target } from './target';
 
 /** A user operator T given by its products, with A's batch and shapes: v[B, ...in] ↦ Tv, u[B, ...out] ↦ Tᵀu. */
 export interface UserOperator {
+  /** T v: maps v[B, ...inShape] to [B, ...outShape] (A's shapes). */
   matvec(v: tf.Tensor): tf.Tensor;
+  /** Tᵀu: maps u[B, ...outShape] to [B, ...inShape]. */
   rmatvec(u: tf.Tensor): tf.Tensor;
   /** Declare T = Tᵀ, letting a symmetric A − T use Lanczos on itself. Default false. */
   symmetric?: boolean;
