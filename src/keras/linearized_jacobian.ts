@@ -55,12 +55,15 @@ function layerStep(layer: AnyLayer, x: tf.Tensor): { y: tf.Tensor; steps: Step[]
   const kind = layer.getClassName();
   const withActivation = (z: tf.Tensor, linear: Step) => {
     const a = activationStep(layer.activation as Activation, z);
+    if (a == null) linear.held.forEach((t) => t.dispose());
     return a == null ? null : { y: a.y, steps: a.step ? [linear, a.step] : [linear] };
   };
   if (kind === 'Dense' && x.rank === 2) {
     const w = (layer.kernel as tfl.LayerVariable).read() as tf.Tensor2D;
     const z = layer.useBias ? tf.add(tf.matMul(x as tf.Tensor2D, w), (layer.bias as tfl.LayerVariable).read()) : tf.matMul(x as tf.Tensor2D, w);
-    return withActivation(z, { push: (t) => tf.matMul(t as tf.Tensor2D, w), pull: (g) => tf.matMul(g as tf.Tensor2D, w, false, true), held: [] });
+    // Wᵀ is stored once: a transposed matMul is ~10× slower than a plain one on the wasm backend (docs/BENCHMARKS.md).
+    const wT = tf.keep(tf.transpose(w));
+    return withActivation(z, { push: (t) => tf.matMul(t as tf.Tensor2D, w), pull: (g) => tf.matMul(g as tf.Tensor2D, wT), held: [wT] });
   }
   // tfjs has no gradient for dilated convolutions, so those are left to the generic operator (which fails clearly).
   const dilations = layer.dilationRate as number[] | undefined;
