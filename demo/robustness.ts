@@ -5,8 +5,8 @@
  * the loss Hessian on test inputs, and the wall time per epoch.
  *
  * Jacobian arms wrap the logits network in `jr.layers.regularized` (penalty in the same step as the loss).
- * Hessian arms need labels: `jr.callbacks.regularization` takes one extra optimizer step on weight · penalty per
- * batch, on a mini-batch drawn from the training set.
+ * Hessian arms need labels: `jr.callbacks.regularization` draws a mini-batch from the training set before each
+ * step and adds weight · penalty (the input Hessian of the per-sample loss) to that step's loss.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -126,13 +126,11 @@ async function trainArm(arm: Arm, data: MnistData, o: RobustnessOptions): Promis
     : net;
   const model = tfl.sequential({ layers: [first, tfl.layers.activation({ activation: 'softmax' })] });
   model.compile({ optimizer: tf.train.adam(o.learningRate), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  const penaltyOptimizer = tf.train.adam(o.learningRate);
   const regularization = arm.startsWith('hessian')
     ? jr.callbacks.regularization({
         regularizer: jr.regularizers.hessian({ ...options, scalar: 'loss', weight: o.hessianWeight }),
         data: { x: data.xTrain, y: data.yTrain },
         batchSize: o.batchSize,
-        optimizer: penaltyOptimizer,
         seed: o.seed
       })
     : jr.callbacks.regularization();
@@ -149,11 +147,11 @@ async function trainArm(arm: Arm, data: MnistData, o: RobustnessOptions): Promis
   const history = await model.fit(data.xTrain, data.yTrain, {
     epochs: o.epochs,
     batchSize: o.batchSize,
+    shuffle: false, // the loader's seeded order: runs are repeatable (fit's shuffle uses Math.random)
     verbose: 0,
     callbacks: [regularization, progress]
   });
   bar?.stop();
-  penaltyOptimizer.dispose();
   if (regularization.stopReason) console.warn(regularization.stopReason);
   const numbers = Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v.map(Number)]));
   return { model, net, result: { arm, secondsPerEpoch: epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length, history: numbers } };

@@ -6,8 +6,10 @@
  * - Guards the optimizer: a step whose gradients are not finite is skipped and counted; with `stopOnNonFinite`
  *   training then stops with a message in `stopReason`.
  * - Optionally regularizes the whole network on penalties that need labels or other data: every k steps it samples
- *   a mini-batch from `data` and takes one optimizer step on weight · penalty — e.g. the input Hessian of the
- *   per-sample training loss (`jr.regularizers.hessian({scalar: 'loss'})`), the paper's Hessian setting.
+ *   a mini-batch from `data` before the step, and weight · penalty joins that step's loss (through one loss closure
+ *   it adds, once, to the model's output layer) — e.g. the input Hessian of the per-sample training loss
+ *   (`jr.regularizers.hessian({scalar: 'loss'})`), the paper's Hessian setting. Being in the same step as the
+ *   training loss, the weight keeps its meaning under Adam (a separate Adam step would normalize it away).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -49,8 +51,6 @@ export interface RegularizationCallbackArgs {
     | DatasetLike;
   /** Mini-batch size drawn from `{x, y}` tensors. Default 32. */
   batchSize?: number;
-  /** Optimizer of the penalty step. Default: the model's. */
-  optimizer?: tf.Optimizer;
   /** Per-sample loss (yTrue, yPred) ↦ [B] for a Hessian of scalar 'loss'. Default: the compiled model's loss. */
   loss?: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
   /** Stop training when the loss or a penalty is not finite, or a step was skipped. Default true. */
@@ -61,10 +61,12 @@ export interface RegularizationCallbackArgs {
 
 /** The key of the callback's own regularizer in the logs. */
 export const NETWORK_KEY = 'network';
+/** Where a model remembers the callback whose network penalty its loss closure computes. */
+const NETWORK_LOSS = Symbol('tfjs-jacobian-reg network loss');
 
 /**
  * The `model.fit` callback that drives the `Regularized` wrappers' schedules, logs their σ and penalty, skips steps
- * with non-finite gradients, and optionally takes its own penalty steps on the whole network with mini-batches of
+ * with non-finite gradients, and optionally adds a whole-network penalty on mini-batches of
  * `data`. Make one with `jr.callbacks.regularization(args)`.
  * ```js
  * const cb = jr.callbacks.regularization({regularizer: jr.regularizers.hessian({scalar: 'loss'}), data: {x, y}});
@@ -85,7 +87,6 @@ export class RegularizationCallback extends tfl.Callback {
   /** Why training was stopped, if it was. */
   stopReason: string | null = null;
   private readonly data: RegularizationCallbackArgs['data'];
-  private readonly optimizerOverride: tf.Optimizer | undefined;
   private readonly lossOverride: RegularizationCallbackArgs['loss'];
   private seed: number;
   private wrappers: Regularized[] = [];
@@ -94,6 +95,8 @@ export class RegularizationCallback extends tfl.Callback {
   private sums: Record<string, { total: number; count: number }> = {};
   private ownEstimates: Record<string, number> = {};
   private restoreOptimizer: (() => void) | null = null;
+  /** The mini-batch of `data` for the current step's network penalty, if due. */
+  private pending: [tf.Tensor, tf.Tensor] | null = null;
   private iterator: Awaited<ReturnType<DatasetLike['iterator']>> | null = null;
 
   constructor(args: RegularizationCallbackArgs = {}) {
@@ -101,7 +104,6 @@ export class RegularizationCallback extends tfl.Callback {
     this.regularizer = args.regularizer ?? null;
     this.data = args.data;
     this.batchSize = args.batchSize ?? 32;
-    this.optimizerOverride = args.optimizer;
     this.lossOverride = args.loss;
     this.stopOnNonFinite = args.stopOnNonFinite ?? true;
     this.seed = args.seed ?? 0;
@@ -122,10 +124,10 @@ export class RegularizationCallback extends tfl.Callback {
     this.step = 0;
     this.stopReason = null;
     this.guardOptimizer(this.model.optimizer);
-    if (this.optimizerOverride != null) this.guardOptimizer(this.optimizerOverride);
     if (this.regularizer instanceof HessianRegularizer && this.regularizer.scalar === 'loss') {
       this.regularizer.loss = this.lossOverride ?? this.compiledLoss();
     }
+    if (this.regularizer != null) this.addNetworkLoss();
   }
 
   /** Restores the optimizer(s) guarded in `onTrainBegin`. */
@@ -133,6 +135,7 @@ export class RegularizationCallback extends tfl.Callback {
     this.restoreOptimizer?.();
     this.restoreOptimizer = null;
     this.iterator = null;
+    this.disposePending();
   }
 
   /** Sets the epoch of every wrapper (for schedules) and resets the epoch means. */
@@ -142,9 +145,15 @@ export class RegularizationCallback extends tfl.Callback {
     this.sums = {};
   }
 
-  /** Takes the network penalty step when due, writes the estimates into the batch logs, and stops on non-finite values. */
+  /** Draws the network penalty's mini-batch when it is due at this step. */
+  async onBatchBegin(): Promise<void> {
+    this.disposePending();
+    if (this.regularizer != null && this.regularizer.isDue(this.step)) this.pending = await this.nextBatch();
+  }
+
+  /** Writes the estimates into the batch logs, and stops on non-finite values. */
   async onBatchEnd(_batch: number, logs?: tfl.Logs): Promise<void> {
-    if (this.regularizer != null && this.regularizer.isDue(this.step)) await this.networkStep();
+    this.disposePending();
     this.step++;
     const estimates: Record<string, number> = Object.assign({}, this.ownEstimates, ...this.wrappers.map((w) => w.estimates));
     for (const [key, value] of Object.entries(estimates)) {
@@ -176,30 +185,39 @@ export class RegularizationCallback extends tfl.Callback {
     for (const [key, s] of Object.entries(this.sums)) logs[key] = s.total / s.count;
   }
 
-  /** One optimizer step on weight · penalty of the whole network, on a mini-batch of `data`. */
-  private async networkStep(): Promise<void> {
-    const regularizer = this.regularizer as DerivativeRegularizer;
-    const [x, y] = await this.nextBatch();
-    const model = this.model;
-    const optimizer = this.optimizerOverride ?? model.optimizer;
-    const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    let sigma = NaN;
-    let value = NaN;
-    const cost = optimizer.minimize(
-      () => {
-        const { penalty, sigma: s } = regularizer.penalty(model, x, { epoch: this.epoch, step: this.step }, y);
-        sigma = tf.mean(s).dataSync()[0];
-        value = penalty.dataSync()[0];
-        s.dispose();
-        return tf.mul(regularizer.weightAt(this.epoch), penalty) as tf.Scalar;
-      },
-      true,
-      weights
-    );
-    cost?.dispose();
-    tf.dispose([x, y]);
-    this.evaluations++;
-    this.ownEstimates = { [`${NETWORK_KEY}_${regularizer.kind}_sigma`]: sigma, [`${NETWORK_KEY}_${regularizer.kind}_penalty`]: value };
+  /**
+   * Adds, once per model, a loss closure to the output layer: on a step with a pending mini-batch it returns
+   * weight · penalty of the whole network (computed inside the training step's `optimizer.minimize`), else 0.
+   */
+  private addNetworkLoss(): void {
+    const model = this.model as tfl.LayersModel & { [NETWORK_LOSS]?: RegularizationCallback };
+    const owner = model[NETWORK_LOSS];
+    model[NETWORK_LOSS] = this;
+    if (owner != null) return; // the closure is there already; it reads the model's current callback
+    const output = model.layers[model.layers.length - 1];
+    output.addLoss(() => (model[NETWORK_LOSS] as RegularizationCallback).networkPenalty());
+  }
+
+  private networkPenalty(): tf.Scalar {
+    const regularizer = this.regularizer;
+    if (regularizer == null || this.pending == null) return tf.scalar(0);
+    const [x, y] = this.pending;
+    return tf.tidy(() => {
+      const { penalty, sigma } = regularizer.penalty(this.model, x, { epoch: this.epoch, step: this.step }, y);
+      const value = penalty.dataSync()[0];
+      this.evaluations++;
+      this.ownEstimates = {
+        [`${NETWORK_KEY}_${regularizer.kind}_sigma`]: tf.mean(sigma).dataSync()[0],
+        [`${NETWORK_KEY}_${regularizer.kind}_penalty`]: value
+      };
+      // As in the wrapper: a non-finite penalty is dropped and shows in the logs.
+      return Number.isFinite(value) ? (tf.mul(regularizer.weightAt(this.epoch), penalty) as tf.Scalar) : tf.scalar(0);
+    });
+  }
+
+  private disposePending(): void {
+    if (this.pending) tf.dispose(this.pending);
+    this.pending = null;
   }
 
   private async nextBatch(): Promise<[tf.Tensor, tf.Tensor]> {
@@ -258,8 +276,8 @@ export class RegularizationCallback extends tfl.Callback {
     };
   }
 
-  /** Rebuilds a callback from `getConfig()`; data, optimizer and loss are given again. */
-  static fromConfig(config: RegularizationCallbackConfig, extra: Pick<RegularizationCallbackArgs, 'data' | 'optimizer' | 'loss'> = {}): RegularizationCallback {
+  /** Rebuilds a callback from `getConfig()`; data and loss are given again. */
+  static fromConfig(config: RegularizationCallbackConfig, extra: Pick<RegularizationCallbackArgs, 'data' | 'loss'> = {}): RegularizationCallback {
     const regularizer = config.regularizer == null ? undefined : deserializeRegistered<DerivativeRegularizer>(config.regularizer);
     return new RegularizationCallback({ ...extra, regularizer, batchSize: config.batchSize, stopOnNonFinite: config.stopOnNonFinite, seed: config.seed });
   }

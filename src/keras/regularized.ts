@@ -50,6 +50,7 @@ export class Regularized extends Wrapper {
   /** The latest estimates (updated on penalty steps). */
   estimates: Estimates = {};
   private pending: { x: tf.Tensor; step: number } | null = null;
+  private readonly ownLosses: Array<() => tf.Scalar> = [];
   private readonly penaltyLoss = () => this.computePenalty();
 
   constructor(args: RegularizedArgs) {
@@ -103,13 +104,18 @@ export class Regularized extends Wrapper {
     return this.layer.call(inputs, kwargs);
   }
 
-  /** The wrapped layer's own losses plus the penalty closure. */
+  /** The wrapped layer's losses, losses added to the wrapper itself, and the penalty closure. */
   get losses(): Array<() => tf.Scalar> {
-    return [...this.layer.losses, this.penaltyLoss];
+    return [...this.layer.losses, ...this.ownLosses, this.penaltyLoss];
+  }
+
+  /** Keeps losses added to the wrapper (tfjs' Wrapper would hand them to the inner layer's list). */
+  addLoss(losses: (() => tf.Scalar) | Array<() => tf.Scalar>): void {
+    this.ownLosses.push(...(Array.isArray(losses) ? losses : [losses]));
   }
 
   calculateLosses(): tf.Scalar[] {
-    return [...this.layer.calculateLosses(), this.penaltyLoss()];
+    return [...this.layer.calculateLosses(), ...this.ownLosses.map((loss) => loss()), this.penaltyLoss()];
   }
 
   private computePenalty(): tf.Scalar {
