@@ -27,7 +27,7 @@ describe('the callback regularizes the whole network on labelled data', () => {
     const callback = jr.callbacks.regularization({ regularizer, data: { x: data.x, y: labels }, batchSize: 32 });
     callback.setModel(model);
     await callback.onTrainBegin();
-    await callback.onBatchBegin(0);
+    await callback.onBatchBegin();
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const modelLosses = () => tf.addN(model.calculateLosses()) as tf.Scalar;
     // The expected value and gradient, from the core penalty (checked against finite differences in test/penalty.test.ts).
