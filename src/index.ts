@@ -51,7 +51,7 @@ export { spectralPenalty } from './linalg/penalty';
 export type { DerivativePenalty, DerivativePenaltyOptions } from './derivative_penalty';
 export { jacobianPenalty, hessianPenalty, operatorPenalty } from './derivative_penalty';
 
-export { regularizers, layers, callbacks, io } from './keras/exports';
+export { regularizers, layers, callbacks, io, attacks } from './keras/exports';
 export type { Schedule, PiecewiseConstant } from './keras/schedule';
 export { scheduleValue } from './keras/schedule';
 export type { DerivativeRegularizerArgs, HessianRegularizerArgs, HessianScalar, RegularizerContext } from './keras/regularizer';

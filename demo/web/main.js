@@ -7,7 +7,7 @@
  * FGSM and PGD-k accuracy (ℓ∞, pixels in [0, 1]). σ_max of the logits' input-Jacobian is measured on a fixed probe of
  * test digits every few steps for both models with the same estimator (Lanczos, 10 steps).
  *
- * Attacks are in attacks.js, chart helpers in charts.js. For tests: window.__demo = {done, running, error, progress, results}.
+ * Attacks come from the package (jr.attacks), chart helpers from charts.js. For tests: window.__demo = {done, running, error, progress, results}.
  */
 /* global tf, jr, Chart, MNIST_SLICE */
 'use strict';
@@ -156,7 +156,7 @@
   // ---------- charts ----------
 
   const { lineChart, series, push } = window.demoCharts;
-  const { fgsm, pgd, accuracy } = window.demoAttacks;
+  const { fgsm, pgd, accuracy } = jr.attacks;
   let lossChart = null;
   let sigmaChart = null;
 

@@ -1,5 +1,6 @@
 /** The Keras-style entry points: `jr.regularizers`, `jr.layers`, `jr.callbacks`, `jr.io` (factories, like tfjs'). */
 import { fileSystem } from '../io/file_system';
+import { accuracy, fgsm, pgd } from './attacks';
 import { RegularizationCallback, RegularizationCallbackArgs } from './callback';
 import { DerivativeRegularizerArgs, HessianRegularizer, HessianRegularizerArgs, JacobianRegularizer } from './regularizer';
 import { Regularized, RegularizedArgs } from './regularized';
@@ -55,3 +56,11 @@ export const io = {
    */
   fileSystem
 };
+
+/**
+ * ℓ∞ attacks and accuracy, to measure robustness: `jr.attacks.pgd(model, x, y, 0.1, 10)` returns adversarial inputs.
+ * ```js
+ * const robust = jr.attacks.accuracy(model, xTest, yTest, (x, y) => jr.attacks.pgd(model, x, y, 0.1, 10));
+ * ```
+ */
+export const attacks = { fgsm, pgd, accuracy };

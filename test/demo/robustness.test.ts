@@ -3,8 +3,10 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ARMS, ROBUSTNESS_DEFAULTS, iterationSchedule, runRobustness } from '../../demo/robustness';
-import { accuracy, fgsm, pgd } from '../../demo/attacks';
+import * as jr from '../../src';
 import * as tfl from '@tensorflow/tfjs-layers';
+
+const { accuracy, fgsm, pgd } = jr.attacks;
 
 describe('robustness demo (tiny budget)', () => {
   it('runs every arm and writes a finite, well-formed table, results.json, SVG charts and an HTML report', async () => {
