@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 
 // Silences the cpu backend's one-time "install tfjs-node" banner in test output.
-tf.env().set('IS_TEST', true);
+tf.env().set('PROD', true);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
