@@ -17,6 +17,19 @@ function runnable(code: string): (require: (id: string) => unknown, console: Con
 describe('README examples', () => {
   it('has the four "Use it" examples', () => expect(examples).toHaveLength(4));
 
+  it('the first-screen example runs on given x, y', async () => {
+    const first = readme.slice(0, readme.indexOf('## Use it')).match(/```js\n([\s\S]*?)```/)?.[1] as string;
+    const tf = require('@tensorflow/tfjs');
+    const x = tf.randomUniform([16, 784]);
+    const y = tf.oneHot(tf.randomUniform([16], 0, 10, 'int32'), 10);
+    const resolve = (id: string) => (id === 'tfjs-jacobian-reg' ? require('../src') : require(id));
+    const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor;
+    const body = first.replace(/^import \* as (\w+) from '([^']+)';$/gm, "const $1 = require('$2');").replace(/epochs: 5/, 'epochs: 1, verbose: 0');
+    const model = await new AsyncFunction('require', 'x', 'y', `${body}\nreturn model;`)(resolve, x, y);
+    expect(model.layers[0].getClassName()).toBe('tfjs-jacobian-reg>Regularized');
+    expect(model.layers[0].evaluations).toEqual([1]);
+  });
+
   it.each(examples.map((code, i) => [i + 1, code]))('example %i runs and prints what it promises', async (_, code) => {
     const cwd = process.cwd();
     process.chdir(fs.mkdtempSync(path.join(os.tmpdir(), 'jr-readme-')));
