@@ -63,4 +63,11 @@ export const io = {
  * const robust = jr.attacks.accuracy(model, xTest, yTest, (x, y) => jr.attacks.pgd(model, x, y, 0.1, 10));
  * ```
  */
-export const attacks = { fgsm, pgd, accuracy };
+export const attacks = {
+  /** FGSM: x' = clip(x + ε·sign ∇ₓ CE(x)) in [0, 1]. */
+  fgsm,
+  /** PGD-k from a seeded random start in the ε-ball: k steps of α = 2.5ε/k, projected onto the ball and [0, 1]. */
+  pgd,
+  /** Fraction of correct arg-max predictions, on `attack(x, y)` when an attack is given. */
+  accuracy
+};
