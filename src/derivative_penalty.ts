@@ -13,7 +13,7 @@ import { jacobianOperator } from './linalg/operators/jacobian';
 import { difference } from './linalg/operators/difference';
 import { LinearOperator } from './linalg/operator';
 import { PenaltyOptions, meanPenalty, projectedSquares } from './linalg/penalty';
-import { SpectralNormEstimate, SpectralNormOptions, chooseSpace, estimateSpectralNorm, spaceDim } from './linalg/spectral_norm';
+import { SpectralNormEstimate, SpectralNormOptions, chooseSpace, estimateSpectralNorm, randomProjections } from './linalg/spectral_norm';
 import { Target, TargetName, UserOperator, resolveTarget } from './linalg/targets/index';
 
 /** Options of {@link jacobianPenalty}, {@link hessianPenalty} and {@link operatorPenalty}: the estimator's, the penalty's, and the target T. */
@@ -45,7 +45,7 @@ export function operatorPenalty(makeA: () => LinearOperator, options: Derivative
   const estimate = noGradient(() => {
     const m = makeM();
     try {
-      return options.method === 'hutchinson' ? randomProjections(m, options) : estimateSpectralNorm(m, options);
+      return options.method === 'hutchinson' ? hutchinsonVectors(m, options) : estimateSpectralNorm(m, options);
     } finally {
       m.dispose();
     }
@@ -65,13 +65,9 @@ export function operatorPenalty(makeA: () => LinearOperator, options: Derivative
 }
 
 /** Hutchinson in training: draw the projections only; their products are the penalty itself. */
-function randomProjections(m: LinearOperator, options: SpectralNormOptions): SpectralNormEstimate {
-  const { iterations = 8, seed } = options;
-  const space = chooseSpace(m);
-  const vectors = tf.tidy(() =>
-    tf.div(tf.randomNormal([m.batchSize, iterations, spaceDim(m, space)], 0, 1, 'float32', seed), Math.sqrt(iterations))
-  ) as tf.Tensor3D;
-  return { sigma: tf.zeros([m.batchSize]), vectors, space, products: 0 };
+function hutchinsonVectors(m: LinearOperator, options: SpectralNormOptions): SpectralNormEstimate {
+  const vectors = randomProjections(m, options.iterations ?? 8, options.seed);
+  return { sigma: tf.zeros([m.batchSize]), vectors, space: chooseSpace(m), products: 0 };
 }
 
 /** Jacobian penalty ‖v_bᵀ(J − T)_b‖², J = ∂f(x)/∂x per sample. */

@@ -44,7 +44,8 @@ export type { Method, Space, SpectralNormOptions, SpectralNormEstimate } from '.
 export {
   METHODS,
   chooseSpace,
-  estimateSpectralNorm
+  estimateSpectralNorm,
+  randomProjections
 } from './linalg/spectral_norm';
 export type { PenaltyOptions } from './linalg/penalty';
 export { spectralPenalty } from './linalg/penalty';

@@ -98,10 +98,9 @@ export function estimateSpectralNorm(m: LinearOperator, options: SpectralNormOpt
 
   if (method === 'hutchinson') {
     return tf.tidy(() => {
-      // v_i ~ N(0, I)/√p: E Σᵢ ‖Mᵀvᵢ‖² = ‖M‖²_F.
-      const vectors = tf.div(tf.randomNormal([m.batchSize, iterations, dim], 0, 1, 'float32', seed), Math.sqrt(iterations));
+      const vectors = randomProjections(m, iterations, seed);
       const squares = tf.unstack(vectors, 1).map((v) => tf.sum(tf.square(project(m, space, v)), 1));
-      return { sigma: tf.sqrt(tf.addN(squares)) as tf.Tensor1D, vectors: vectors as tf.Tensor3D, space, products: iterations };
+      return { sigma: tf.sqrt(tf.addN(squares)) as tf.Tensor1D, vectors, space, products: iterations };
     });
   }
   if (method === 'exact') {
@@ -130,3 +129,11 @@ export function estimateSpectralNorm(m: LinearOperator, options: SpectralNormOpt
   }
 }
 
+/**
+ * p Hutchinson projections per sample in the estimate's space, [B, p, d]: vᵢ ~ N(0, I)/√p, so that
+ * E Σᵢ ‖Mᵀvᵢ‖² = ‖M‖²_F (Hoffman et al. 2019).
+ */
+export function randomProjections(m: LinearOperator, count: number, seed?: number): tf.Tensor3D {
+  const dim = spaceDim(m, chooseSpace(m));
+  return tf.tidy(() => tf.div(tf.randomNormal([m.batchSize, count, dim], 0, 1, 'float32', seed), Math.sqrt(count)) as tf.Tensor3D);
+}
