@@ -35,39 +35,45 @@ export interface DerivativePenalty {
   sigma: tf.Tensor1D;
 }
 
-/** The spectral penalty of M = A − T for an operator A made by `makeA` (called twice: off and on the tape). */
+/**
+ * The spectral penalty of M = A − T for an operator A made by `makeA`: off the tape for the estimate, on the tape for
+ * the penalty (Hutchinson needs no estimate: its random projections are the penalty's vectors).
+ */
 export function operatorPenalty(makeA: () => LinearOperator, options: DerivativePenaltyOptions = {}): DerivativePenalty {
   const target = resolveTarget(options.target);
   const makeM = () => {
     const a = makeA();
     return difference(a, target(a));
   };
-  const estimate = noGradient(() => {
-    const m = makeM();
-    try {
-      return options.method === 'hutchinson' ? hutchinsonVectors(m, options) : estimateSpectralNorm(m, options);
-    } finally {
-      m.dispose();
-    }
-  });
+  const hutchinson = options.method === 'hutchinson';
+  const estimate = hutchinson
+    ? null
+    : noGradient(() => {
+        const m = makeM();
+        try {
+          return estimateSpectralNorm(m, options);
+        } finally {
+          m.dispose();
+        }
+      });
   const m = makeM();
   try {
     return tf.tidy(() => {
-      const squares = projectedSquares(m, estimate);
-      const sigma = options.method === 'hutchinson' ? noGradient(() => tf.sqrt(squares)) : estimate.sigma.clone();
+      const e = estimate ?? hutchinsonEstimate(m, options);
+      const squares = projectedSquares(m, e);
+      // Hutchinson's σ: the Frobenius estimate (Σᵢ‖Mᵀvᵢ‖²)^½ of the same products, as a constant.
+      const sigma = estimate ? estimate.sigma.clone() : noGradient(() => tf.sqrt(squares));
       return { penalty: meanPenalty(squares, options), sigma: sigma as tf.Tensor1D };
     });
   } finally {
     m.dispose();
-    estimate.sigma.dispose();
-    estimate.vectors.dispose();
+    if (estimate) tf.dispose([estimate.sigma, estimate.vectors]);
   }
 }
 
-/** Hutchinson in training: draw the projections only; their products are the penalty itself. */
-function hutchinsonVectors(m: LinearOperator, options: SpectralNormOptions): SpectralNormEstimate {
-  const vectors = randomProjections(m, options.iterations ?? 8, options.seed);
-  return { sigma: tf.zeros([m.batchSize]), vectors, space: chooseSpace(m), products: 0 };
+/** Hutchinson in training: only the projections (their products are the penalty itself); σ is filled in later. */
+function hutchinsonEstimate(m: LinearOperator, options: SpectralNormOptions): Omit<SpectralNormEstimate, 'sigma'> {
+  return { vectors: randomProjections(m, options.iterations ?? 8, options.seed), space: chooseSpace(m), products: 0 };
 }
 
 /** Jacobian penalty ‖v_bᵀ(J − T)_b‖², J = ∂f(x)/∂x per sample. */

@@ -82,7 +82,7 @@ export class RegularizationCallback extends tfl.Callback {
   readonly stopOnNonFinite: boolean;
   /** Steps whose gradients were not finite and were skipped. */
   skippedSteps = 0;
-  /** Penalty steps the callback itself took. */
+  /** Whole-network penalties the callback computed. */
   evaluations = 0;
   /** Why training was stopped, if it was. */
   stopReason: string | null = null;
@@ -118,7 +118,7 @@ export class RegularizationCallback extends tfl.Callback {
     }
   }
 
-  /** Finds the model's `Regularized` wrappers, guards the optimizer(s), and sets a 'loss' Hessian's loss. */
+  /** Finds the model's `Regularized` wrappers, guards the optimizer, and sets a 'loss' Hessian's loss. */
   async onTrainBegin(): Promise<void> {
     this.wrappers = findRegularized(this.model);
     this.step = 0;
@@ -130,7 +130,7 @@ export class RegularizationCallback extends tfl.Callback {
     if (this.regularizer != null) this.addNetworkLoss();
   }
 
-  /** Restores the optimizer(s) guarded in `onTrainBegin`. */
+  /** Restores the optimizer guarded in `onTrainBegin`. */
   async onTrainEnd(): Promise<void> {
     this.restoreOptimizer?.();
     this.restoreOptimizer = null;
@@ -202,17 +202,10 @@ export class RegularizationCallback extends tfl.Callback {
     const regularizer = this.regularizer;
     if (regularizer == null || this.pending == null) return tf.scalar(0);
     const [x, y] = this.pending;
-    return tf.tidy(() => {
-      const { penalty, sigma } = regularizer.penalty(this.model, x, { epoch: this.epoch, step: this.step }, y);
-      const value = penalty.dataSync()[0];
-      this.evaluations++;
-      this.ownEstimates = {
-        [`${NETWORK_KEY}_${regularizer.kind}_sigma`]: tf.mean(sigma).dataSync()[0],
-        [`${NETWORK_KEY}_${regularizer.kind}_penalty`]: value
-      };
-      // As in the wrapper: a non-finite penalty is dropped and shows in the logs.
-      return Number.isFinite(value) ? (tf.mul(regularizer.weightAt(this.epoch), penalty) as tf.Scalar) : tf.scalar(0);
-    });
+    const { loss, sigma, value } = regularizer.weightedPenalty(this.model, x, { epoch: this.epoch, step: this.step }, y);
+    this.evaluations++;
+    this.ownEstimates = { [`${NETWORK_KEY}_${regularizer.kind}_sigma`]: sigma, [`${NETWORK_KEY}_${regularizer.kind}_penalty`]: value };
+    return loss;
   }
 
   private disposePending(): void {
@@ -248,11 +241,7 @@ export class RegularizationCallback extends tfl.Callback {
       else this.skippedSteps++;
     };
     optimizer.applyGradients = guarded;
-    const previous = this.restoreOptimizer;
-    this.restoreOptimizer = () => {
-      optimizer.applyGradients = original;
-      previous?.();
-    };
+    this.restoreOptimizer = () => void (optimizer.applyGradients = original);
   }
 
   private compiledLoss(): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {

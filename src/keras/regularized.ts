@@ -126,14 +126,12 @@ export class Regularized extends Wrapper {
       let total: tf.Scalar = tf.scalar(0);
       this.regularizers.forEach((r, i) => {
         if (!r.isDue(pending.step)) return;
-        const { penalty, sigma } = r.penalty(this.layer, pending.x, { epoch: this.epoch, step: pending.step });
-        const value = penalty.dataSync()[0];
+        const { loss, sigma, value } = r.weightedPenalty(this.layer, pending.x, { epoch: this.epoch, step: pending.step });
         this.evaluations[i]++;
-        this.estimates[`${this.key(i)}_sigma`] = tf.mean(sigma).dataSync()[0];
+        this.estimates[`${this.key(i)}_sigma`] = sigma;
         this.estimates[`${this.key(i)}_penalty`] = value;
-        // A non-finite penalty never reaches the weights: it is dropped and counted.
-        if (Number.isFinite(value)) total = tf.add(total, tf.mul(r.weightAt(this.epoch), penalty));
-        else this.nonFinite[i]++;
+        if (!Number.isFinite(value)) this.nonFinite[i]++;
+        total = tf.add(total, loss);
       });
       return total;
     });

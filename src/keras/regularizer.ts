@@ -121,8 +121,7 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
    */
   checkShapes(inShape: number[], outShape: number[]): void {
     if (typeof this.target !== 'string' || this.target === 'zero') return;
-    const probe = { inShape, outShape: this.kind === 'hessian' ? inShape : outShape } as LinearOperator;
-    requireSquare(probe, this.target);
+    requireSquare({ inShape, outShape: this.kind === 'hessian' ? inShape : outShape }, this.target);
   }
 
   /**
@@ -138,6 +137,24 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
       iterations: scheduleValue(this.iterations, context.epoch),
       squared: this.squared,
       seed: this.seed == null ? undefined : this.seed + context.step
+    });
+  }
+
+  /**
+   * What a training step adds: weight(epoch) · penalty, or 0 when the penalty is not finite (it never reaches the
+   * weights), with the batch-mean σ and the penalty's value for the logs.
+   */
+  weightedPenalty(
+    model: BatchFunction | tfl.layers.Layer,
+    x: tf.Tensor,
+    context: RegularizerContext,
+    y?: tf.Tensor
+  ): { loss: tf.Scalar; sigma: number; value: number } {
+    return tf.tidy(() => {
+      const { penalty, sigma } = this.penalty(model, x, context, y);
+      const value = penalty.dataSync()[0];
+      const loss = Number.isFinite(value) ? (tf.mul(this.weightAt(context.epoch), penalty) as tf.Scalar) : tf.scalar(0);
+      return { loss, sigma: tf.mean(sigma).dataSync()[0], value };
     });
   }
 

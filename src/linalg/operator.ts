@@ -29,7 +29,7 @@ export function sizeOf(shape: number[]): number {
 }
 
 /** Whether m = n, as the square-only targets (identity, transpose, rowSumDiagonal) require. */
-export function isSquare(op: LinearOperator): boolean {
+export function isSquare(op: Pick<LinearOperator, 'inShape' | 'outShape'>): boolean {
   return sizeOf(op.inShape) === sizeOf(op.outShape);
 }
 

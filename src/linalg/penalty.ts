@@ -9,7 +9,7 @@ export interface PenaltyOptions {
 }
 
 /** Per sample [B]: s_b = Σᵢ ‖v_{b,i}ᵀ M_b‖² (output space; ‖M_b v_{b,i}‖² in input space), vectors held fixed. */
-export function projectedSquares(m: LinearOperator, estimate: SpectralNormEstimate): tf.Tensor1D {
+export function projectedSquares(m: LinearOperator, estimate: Pick<SpectralNormEstimate, 'vectors' | 'space'>): tf.Tensor1D {
   return tf.tidy(() =>
     tf.addN(tf.unstack(estimate.vectors, 1).map((v) => tf.sum(tf.square(project(m, estimate.space, v)), 1))) as tf.Tensor1D
   );

@@ -4,7 +4,7 @@ import { LinearOperator, isSquare, sizeOf } from '../operator';
 export type Target = (a: LinearOperator) => LinearOperator;
 
 /** Throws unless A is square (m = n): identity, transpose and rowSumDiagonal targets need it. */
-export function requireSquare(a: LinearOperator, target: string): void {
+export function requireSquare(a: Pick<LinearOperator, 'inShape' | 'outShape'>, target: string): void {
   if (!isSquare(a)) {
     throw new Error(
       `target '${target}' needs a square matrix (input size n equal to output size m), but A is ` +
