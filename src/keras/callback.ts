@@ -80,7 +80,7 @@ export class RegularizationCallback extends tfl.Callback {
   readonly batchSize: number;
   /** Whether training stops when the loss or a penalty is not finite, or a step was skipped. */
   readonly stopOnNonFinite: boolean;
-  /** Steps whose gradients were not finite and were skipped. */
+  /** Steps of the current (or last) fit whose gradients were not finite and were skipped. */
   skippedSteps = 0;
   /** Whole-network penalties the callback computed. */
   evaluations = 0;
@@ -123,6 +123,7 @@ export class RegularizationCallback extends tfl.Callback {
     this.wrappers = findRegularized(this.model);
     this.step = 0;
     this.stopReason = null;
+    this.skippedSteps = 0;
     this.guardOptimizer(this.model.optimizer);
     if (this.regularizer instanceof HessianRegularizer && this.regularizer.scalar === 'loss') {
       this.regularizer.loss = this.lossOverride ?? this.compiledLoss();

@@ -90,6 +90,9 @@ describe('non-finite data never reaches the weights', () => {
     expect(callback.skippedSteps).toBe(1);
     expect(callback.stopReason).toMatch(/training stopped at epoch 0, step 2: 1 step\(s\) had non-finite gradients and were skipped/);
     model.getWeights().forEach((w) => expect(tf.all(tf.isFinite(w)).dataSync()[0]).toBe(1));
+    // The same callback in a later fit on clean data starts afresh: no skipped step, no stop.
+    await model.fit(tf.slice(train.x, 0, 32), tf.slice(train.y, 0, 32), { epochs: 1, batchSize: 16, verbose: 0, callbacks: [callback] });
+    expect([callback.skippedSteps, callback.stopReason]).toEqual([0, null]);
     tf.dispose([x, y]);
   });
 
