@@ -14,6 +14,7 @@ import { registerWasmKernels } from './autodiff/wasm_kernels';
 applyGradientFixes();
 registerWasmKernels();
 
+export { ValueError } from './errors';
 export { applyGradientFixes, GRADIENT_FIXES } from './autodiff/gradient_fixes';
 export type { BatchFunction } from './autodiff/products';
 export { gradient, vjp, jvp, hvp } from './autodiff/products';
@@ -60,6 +61,7 @@ export { DerivativeRegularizer, JacobianRegularizer, HessianRegularizer, MAX_ITE
 export type { RegularizedArgs, Estimates } from './keras/regularized';
 export { Regularized, findRegularized } from './keras/regularized';
 export { linearizedJacobian } from './keras/linearized_jacobian';
+export { logitsOf } from './keras/logits';
 export type { RegularizationCallbackArgs, RegularizationCallbackConfig, DatasetLike } from './keras/callback';
 export { RegularizationCallback } from './keras/callback';
 export type { FileSystemOptions } from './io/file_system';
