@@ -1,80 +1,165 @@
 /**
- * A `file://` model handler for Node without tfjs-node: a directory holding `model.json` and `weights.bin`.
- * `model.save(jr.io.fileSystem(dir))` refuses to overwrite an existing model unless `{overwrite: true}`;
- * `tf.loadLayersModel(jr.io.fileSystem(dir))` reads it back. Importing the package also registers it for
- * `'file://dir'` URLs when no other handler (e.g. tfjs-node's) claims them.
+ * A `file://` model handler for Node without tfjs-node: a folder holding `model.json` and `weights.bin`.
+ * `model.save(jr.io.fileSystem(dir))` refuses to replace an existing model unless `{overwrite: true}` and writes
+ * atomically; `tf.loadLayersModel(jr.io.fileSystem(dir))` reads only files inside the folder, and only after the
+ * manifest's byte count (Σ Π shape · bytes per dtype) equals the size of the files it names. Importing the package
+ * also registers it for `'file://…'` URLs when no other handler (e.g. tfjs-node's) claims them.
  */
 import * as tf from '@tensorflow/tfjs-core';
-
-type Fs = {
-  existsSync(p: string): boolean;
-  mkdirSync(p: string, o: { recursive: boolean }): void;
-  writeFileSync(p: string, d: string | Uint8Array): void;
-  readFileSync(p: string): Uint8Array & { buffer: ArrayBuffer; byteOffset: number; byteLength: number };
-  readFileSync(p: string, e: 'utf8'): string;
-};
-
-function nodeFs(): Fs {
-  const fs = (globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } }).process?.getBuiltinModule?.('fs');
-  if (fs == null) throw new Error('jr.io.fileSystem needs Node.js ≥ 20.16 (process.getBuiltinModule); in browsers use localstorage:// or indexeddb://.');
-  return fs as Fs;
-}
+import { checkBoolean, checkOptions, fail, formatValue, ValueError } from '../errors';
+import { readExactly, writeAtomically } from './files';
+import { checkModelJson, groupByteLength, MAX_MODEL_JSON_BYTES, parseModelJson } from './manifest';
+import { Fs, nodeBuiltins, Path, Stats, WHERE } from './node_builtins';
+import { checkDirectory, checkManifestPath, locate, resolveInside } from './paths';
 
 /** Options of {@link fileSystem}. */
 export interface FileSystemOptions {
-  /** Replace an existing model.json / weights.bin. Default false. */
+  /** Replace an existing model file and weights file. Default false: a save that would replace one changes nothing. */
   overwrite?: boolean;
 }
 
-const MODEL = 'model.json';
-const WEIGHTS = 'weights.bin';
-
 /**
- * A model IO handler on a directory (`file://` prefix optional) holding `model.json` and `weights.bin`, for Node
- * without tfjs-node (Node ≥ 20.16).
+ * A model IO handler on a folder holding `model.json` and `weights.bin`, for Node ≥ 20.16 without tfjs-node.
+ * `directory` is a folder, a path ending in `.json` (the model file; its folder is the folder), or either as a
+ * `file://` URL: `'out/model'`, `'file://out/model'`, `'file://out/model/model.json'`, `'file:///abs/out/model'`.
  * ```js
  * await model.save(jr.io.fileSystem('out/model', {overwrite: true}));
  * const loaded = await tf.loadLayersModel(jr.io.fileSystem('out/model'));
  * ```
+ * @throws ValueError for a bad `directory` or `options` (at once), and on save or load for a model file or
+ * manifest that is malformed, names a file outside the folder, or does not match its weight files' sizes.
  */
-export function fileSystem(directory: string, options: FileSystemOptions = {}): tf.io.IOHandler {
-  const dir = directory.replace(/^file:\/\//, '').replace(/\/+$/, '') || '.';
-  const join = (name: string) => `${dir}/${name}`;
+export function fileSystem(directory: string, options?: FileSystemOptions): tf.io.IOHandler {
+  const checked = checkDirectory(directory);
+  const { overwrite = false } = checkOptions(WHERE, options, ['overwrite']);
+  checkBoolean(WHERE, 'overwrite', overwrite);
   return {
-    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-      const fs = nodeFs();
-      if (fs.existsSync(join(MODEL)) && !options.overwrite) {
-        throw new Error(`jr.io.fileSystem: ${join(MODEL)} exists; pass {overwrite: true} to replace it.`);
-      }
-      fs.mkdirSync(dir, { recursive: true });
-      const weightData = artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-      const { weightData: _data, weightSpecs, ...json } = artifacts;
-      const modelJson = { ...json, weightsManifest: [{ paths: [`./${WEIGHTS}`], weights: weightSpecs ?? [] }] };
-      fs.writeFileSync(join(WEIGHTS), new Uint8Array(weightData));
-      fs.writeFileSync(join(MODEL), JSON.stringify(modelJson));
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    },
-    async load(): Promise<tf.io.ModelArtifacts> {
-      const fs = nodeFs();
-      if (!fs.existsSync(join(MODEL))) throw new Error(`jr.io.fileSystem: no ${MODEL} in ${dir}.`);
-      const modelJson = JSON.parse(fs.readFileSync(join(MODEL), 'utf8')) as tf.io.ModelJSON;
-      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
-        const specs = manifest.flatMap((group) => group.weights);
-        const buffers = manifest.flatMap((group) =>
-          group.paths.map((p) => {
-            const bytes = fs.readFileSync(join(p.replace(/^\.\//, '')));
-            return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-          })
-        );
-        return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
-      });
-    }
+    save: async (artifacts: tf.io.ModelArtifacts) => save(checked, overwrite as boolean, artifacts),
+    load: async () => load(checked)
   };
+}
+
+function statOrNull(fs: Fs, p: string): Stats | null {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+async function save(checked: string, overwrite: boolean, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+  const { fs, path } = nodeBuiltins();
+  const { folder, modelFile, weightsFile } = locate(path, checked);
+  const folderStats = statOrNull(fs, folder);
+  if (folderStats != null && !folderStats.isDirectory()) {
+    fail(WHERE, 'directory', 'must name a folder (or a .json file in one), not an existing file', checked);
+  }
+  for (const name of [modelFile, weightsFile]) {
+    const target = path.join(folder, name);
+    const existing = fs.lstatSync(target, { throwIfNoEntry: false });
+    if (existing == null) continue;
+    if (!overwrite) throw new ValueError(`${WHERE}: ${target} exists; pass {overwrite: true} to replace it.`);
+    if (existing.isDirectory()) fail(WHERE, 'directory', `must not hold a folder named ${name}`, checked);
+  }
+  if (artifacts.modelTopology instanceof ArrayBuffer) {
+    throw new ValueError(`${WHERE}: saves layers models (a JSON modelTopology); got a binary graph topology.`);
+  }
+  const weightData = artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+  const weightsManifest: tf.io.WeightsManifestConfig = [{ paths: [`./${weightsFile}`], weights: artifacts.weightSpecs ?? [] }];
+  const text = JSON.stringify(modelJsonFor(artifacts, weightsManifest));
+  // What is written must load: the same checks as load, before anything touches the disk.
+  const modelPath = path.join(folder, modelFile);
+  checkModelJson(JSON.parse(text), modelPath);
+  const need = groupByteLength(weightsManifest[0]);
+  if (need !== weightData.byteLength) {
+    throw new ValueError(`${WHERE}: the model's weight specs need ${need} bytes but its weight data holds ${weightData.byteLength}; nothing was saved.`);
+  }
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.byteLength > MAX_MODEL_JSON_BYTES) {
+    throw new ValueError(`${WHERE}: ${modelPath} would be ${bytes.byteLength} bytes, over the ${MAX_MODEL_JSON_BYTES}-byte limit of load; nothing was saved.`);
+  }
+  if (folderStats == null) fs.mkdirSync(folder, { recursive: true });
+  writeAtomically(fs, path, folder, [
+    [weightsFile, new Uint8Array(weightData)],
+    [modelFile, bytes]
+  ]);
+  return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+}
+
+/** model.json for `artifacts` (as tfjs' getModelJSONForModelArtifacts, which tfjs-core does not export). */
+function modelJsonFor(artifacts: tf.io.ModelArtifacts, weightsManifest: tf.io.WeightsManifestConfig): tf.io.ModelJSON {
+  const json: tf.io.ModelJSON = {
+    modelTopology: artifacts.modelTopology as {},
+    format: artifacts.format,
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy,
+    weightsManifest
+  };
+  const optional = ['signature', 'userDefinedMetadata', 'modelInitializer', 'initializerSignature', 'trainingConfig'] as const;
+  for (const key of optional) if (artifacts[key] != null) (json as unknown as Record<string, unknown>)[key] = artifacts[key];
+  return json;
+}
+
+async function load(checked: string): Promise<tf.io.ModelArtifacts> {
+  const { fs, path } = nodeBuiltins();
+  const { folder, modelFile } = locate(path, checked);
+  let realFolder: string;
+  try {
+    realFolder = fs.realpathSync(folder);
+  } catch (e) {
+    fail(WHERE, 'directory', `must name an existing folder (${folder})`, checked, `(${(e as { code?: string }).code ?? String(e)})`);
+  }
+  if (!fs.statSync(realFolder).isDirectory()) fail(WHERE, 'directory', 'must name a folder or a .json file in one', checked);
+  const modelPath = path.join(folder, modelFile);
+  if (fs.lstatSync(path.join(realFolder, modelFile), { throwIfNoEntry: false }) == null) {
+    throw new ValueError(`${WHERE}: no ${modelFile} in ${folder}.`);
+  }
+  const realModel = resolveInside(fs, path, realFolder, [modelFile], 'the model file', modelPath);
+  const size = fs.statSync(realModel).size;
+  if (size > MAX_MODEL_JSON_BYTES) {
+    fail(WHERE, modelPath, `must be at most ${MAX_MODEL_JSON_BYTES} bytes (64 MiB)`, `${size} bytes`);
+  }
+  const text = new Uint8Array(size);
+  readExactly(fs, realModel, size, text, 0, 'the model file', modelPath);
+  const modelJson = parseModelJson(new TextDecoder().decode(text), modelPath);
+  return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => readWeights(fs, path, realFolder, modelPath, manifest));
+}
+
+/**
+ * The weights of a checked manifest. Every path is checked (lexically, then by realpath) and every group's bytes
+ * Σ Π shape · bytes(dtype) compared with its files' sizes before one byte of weights is read or allocated.
+ */
+function readWeights(fs: Fs, path: Path, realFolder: string, modelPath: string, manifest: tf.io.WeightsManifestConfig): [tf.io.WeightsManifestEntry[], ArrayBuffer] {
+  const segments = manifest.map((group, g) => group.paths.map((p, i) => checkManifestPath(p, `weightsManifest[${g}].paths[${i}] of ${modelPath}`)));
+  const files = manifest.flatMap((group, g) => {
+    const inGroup = group.paths.map((p, i) => {
+      const field = `weightsManifest[${g}].paths[${i}] of ${modelPath}`;
+      const real = resolveInside(fs, path, realFolder, segments[g][i], field, p);
+      return { real, size: fs.statSync(real).size, field, value: p };
+    });
+    const have = inGroup.reduce((total, f) => total + f.size, 0);
+    const need = groupByteLength(group);
+    if (need !== have) {
+      throw new ValueError(
+        `${WHERE}: weightsManifest[${g}] of ${modelPath} must describe exactly the ${have} bytes of its files ` +
+          `${formatValue(group.paths)}; got weights that need ${need} bytes (Π shape · bytes per dtype). The weights ` +
+          'are truncated, padded, or belong to another model.json.'
+      );
+    }
+    return inGroup;
+  });
+  const buffer = new ArrayBuffer(files.reduce((total, f) => total + f.size, 0));
+  let offset = 0;
+  for (const f of files) {
+    readExactly(fs, f.real, f.size, new Uint8Array(buffer), offset, f.field, f.value);
+    offset += f.size;
+  }
+  return [manifest.flatMap((group) => group.weights), buffer];
 }
 
 /** Registers `file://` save and load routers unless another handler (tfjs-node) already serves them. */
 export function registerFileRouter(): void {
-  const hasFs = (globalThis as { process?: { getBuiltinModule?: unknown } }).process?.getBuiltinModule != null;
+  const hasFs = typeof (globalThis as { process?: { getBuiltinModule?: unknown } }).process?.getBuiltinModule === 'function';
   if (!hasFs || tf.io.getSaveHandlers('file://probe').length > 0) return;
   // A router answers null for URLs it does not serve (tfjs' IORouter type omits that).
   const route = (url: string | string[]) => (typeof url === 'string' && url.startsWith('file://') ? fileSystem(url) : null) as tf.io.IOHandler;
