@@ -5,12 +5,15 @@
  *   npm run demo -- robustness --dataset fashion-mnist --arms normal,jacobian-lanczos
  *   npm run demo -- robustness --full              # the longer run documented in docs/RESULTS.md
  *   npm run demo -- symmetry | diagonality         # the paper's Figure 1 (exploratory)
+ *   npm run demo -- study [--quick | --full]       # weight × seed sweep per regularizer, ℓ∞ / ℓ2 attacks (docs/STUDY.md)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXPLORATORY_DEFAULTS, ExploratoryOptions, runDiagonality, runSymmetry } from './exploratory';
 import { ARMS, Arm, ROBUSTNESS_DEFAULTS, RobustnessOptions, runRobustness } from './robustness';
+import { STUDY_DEFAULTS, StudyOptions, baseOf, runStudy } from './study';
+import { BASE_ARMS } from './study/arms';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -88,6 +91,84 @@ program
     await useBackend(opts.backend);
     const start = performance.now();
     await runRobustness(options);
+    console.log(`Total ${((performance.now() - start) / 1000).toFixed(0)} s`);
+  });
+
+const s = STUDY_DEFAULTS;
+/** `--weights arm=w1,w2,…` (repeatable): the weights of one base arm. */
+const armWeights = (v: string, previous: Record<string, number[]>) => {
+  const [arm, values] = v.split('=');
+  const weights = list(values ?? '').map(Number);
+  if (!(BASE_ARMS as readonly string[]).includes(baseOf(arm)) || baseOf(arm) === 'plain' || !weights.length || weights.some((w) => !(w >= 0))) {
+    throw new InvalidArgumentError(`expected <arm>=<w1>,<w2>,… with arm one of ${BASE_ARMS.slice(1).join(', ')} or <arm>-bound, and weights ≥ 0`);
+  }
+  return { ...previous, [arm]: weights };
+};
+program
+  .command('study')
+  .description('what each regularizer buys: weight × seed sweep per arm, APGD-CE/APGD-DLR/Square under ℓ∞ and ℓ2, Pareto plots, saved models (docs/STUDY.md)')
+  .addOption(new Option('--dataset <name>', 'data').choices(['mnist', 'fashion-mnist']).default(s.dataset))
+  .addOption(new Option('--model <kind>', 'network (softplus)').choices(['mlp', 'cnn']).default(s.model))
+  .option('--hidden <n>', 'MLP hidden units', int, s.hidden)
+  .option('--train <n>', 'training images (the rest of the data is the test set)', int, s.train)
+  .option('--epochs <n>', 'epochs', int, s.epochs)
+  .option('--batch-size <n>', 'batch size', int, s.batchSize)
+  .option('--learning-rate <x>', 'Adam learning rate', positive, s.learningRate)
+  .option('--iterations <n>', 'matvecs per estimate, the same in every regularized arm', int, s.iterations)
+  .option('--hessian-batch <n>', 'mini-batch of the Hessian penalty', int, s.hessianBatch)
+  .option('--arms <list>', `comma-separated: ${BASE_ARMS.join(', ')}, <arm>-bound`, list, [...s.arms])
+  .option('--weights <arm=list>', 'weights of one arm, e.g. jacobian-lanczos=0.02,0.3 (repeatable)', armWeights, {})
+  .option('--seeds <n>', 'seeds per weight', int, s.seeds)
+  .option('--eval-size <n>', 'evaluation images attacked', int, s.evalSize)
+  .option('--linf <list>', 'ℓ∞ radii', (v) => list(v).map(Number), [0.1, 0.2])
+  .option('--l2 <list>', 'ℓ2 radii', (v) => list(v).map(Number), [1, 1.5])
+  .option('--attacks <list>', 'attacks of jr.attacks.evaluate', list, [...s.attacks])
+  .option('--steps <n>', 'APGD steps', int, s.steps)
+  .option('--restarts <n>', 'APGD restarts', int, s.restarts)
+  .option('--queries <n>', 'Square queries', int, s.queries)
+  .option('--attack-batch <n>', 'attack batch size', int, s.attackBatch)
+  .option('--bound-fraction <x>', 'bound arms: L = x · mean σ_max(J) of the plain models', positive, s.boundFraction)
+  .option('--out <dir>', 'output folder', s.outDir)
+  .option('--quick', 'one seed, two weights per arm (≤ 3 min)')
+  .option('--full', 'Fashion-MNIST, the CNN, 10,000 training images, 5 epochs, 1,000 evaluation images')
+  .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
+  .option('--quiet', 'no progress bar')
+  .action(async (opts) => {
+    const weights: StudyOptions['weights'] = { ...s.weights, ...opts.weights };
+    if (opts.quick) for (const [arm, w] of Object.entries(weights)) weights[arm] = [w[0], w[w.length - 1]];
+    for (const arm of opts.arms as string[]) {
+      if (!(BASE_ARMS as readonly string[]).includes(baseOf(arm))) throw new InvalidArgumentError(`--arms: unknown ${arm}; allowed: ${BASE_ARMS.join(', ')}, <arm>-bound`);
+    }
+    const options: StudyOptions = {
+      ...s,
+      dataset: opts.dataset,
+      model: opts.model,
+      hidden: opts.hidden,
+      train: opts.train,
+      epochs: opts.epochs,
+      batchSize: opts.batchSize,
+      learningRate: opts.learningRate,
+      iterations: opts.iterations,
+      hessianBatch: opts.hessianBatch,
+      arms: opts.arms,
+      weights,
+      seeds: opts.quick ? 1 : opts.seeds,
+      evalSize: opts.evalSize,
+      threats: [...opts.linf.map((epsilon: number) => ({ norm: 'linf', epsilon })), ...opts.l2.map((epsilon: number) => ({ norm: 'l2', epsilon }))],
+      attacks: opts.attacks,
+      steps: opts.steps,
+      restarts: opts.restarts,
+      queries: opts.queries,
+      attackBatch: opts.attackBatch,
+      boundFraction: opts.boundFraction,
+      outDir: opts.out,
+      command: `npm run demo -- ${process.argv.slice(2).join(' ')}`,
+      quiet: !!opts.quiet,
+      ...(opts.full ? { dataset: 'fashion-mnist' as const, model: 'cnn' as const, train: 10000, epochs: 5, evalSize: 1000 } : {})
+    };
+    await useBackend(opts.backend);
+    const start = performance.now();
+    await runStudy(options);
     console.log(`Total ${((performance.now() - start) / 1000).toFixed(0)} s`);
   });
 

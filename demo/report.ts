@@ -13,6 +13,9 @@ export interface Series {
   name: string;
   x: number[];
   y: number[];
+  /** Error bars: x ± xError[i], y ± yError[i] (e.g. the spread over seeds). */
+  xError?: number[];
+  yError?: number[];
 }
 
 export interface ChartSpec {
@@ -21,11 +24,15 @@ export interface ChartSpec {
   yLabel: string;
   series: Series[];
   logY?: boolean;
+  /** Join the points in the order given (a Pareto curve) instead of by increasing x. */
+  keepOrder?: boolean;
+  /** File name of the SVG, without extension; default: the title, slugified. */
+  file?: string;
 }
 
 /** SVG line chart (one line per series, legend) rendered with vega-lite, headless. */
 export async function lineChartSvg(chart: ChartSpec): Promise<string> {
-  const values: Array<{ x: number; y: number; series: string }> = [];
+  const values: Array<{ x: number; y: number; series: string; order: number; x0?: number; x1?: number; y0?: number; y1?: number }> = [];
   for (const s of chart.series) {
     const n = Math.min(s.x.length, s.y.length);
     for (let i = 0; i < n; i++) {
@@ -33,9 +40,20 @@ export async function lineChartSvg(chart: ChartSpec): Promise<string> {
       const y = s.y[i];
       // Non-finite points (and, on a log axis, non-positive ones) are dropped rather than breaking the chart.
       if (!Number.isFinite(x) || !Number.isFinite(y) || (chart.logY && y <= 0)) continue;
-      values.push({ x, y, series: s.name });
+      const dx = s.xError?.[i] ?? 0;
+      const dy = s.yError?.[i] ?? 0;
+      values.push({ x, y, series: s.name, order: i, ...(s.xError || s.yError ? { x0: x - dx, x1: x + dx, y0: y - dy, y1: y + dy } : {}) });
     }
   }
+  const x = { field: 'x', type: 'quantitative', title: chart.xLabel, ...(chart.keepOrder ? { scale: { zero: false } } : {}) };
+  const y = { field: 'y', type: 'quantitative', title: chart.yLabel, scale: chart.logY ? { type: 'log' } : { zero: false } };
+  const color = { field: 'series', type: 'nominal', title: null, sort: chart.series.map((s) => s.name) };
+  const line = { mark: { type: 'line', point: true }, encoding: { x, y, color, ...(chart.keepOrder ? { order: { field: 'order', type: 'quantitative' } } : {}) } };
+  const withErrors = chart.series.some((s) => s.xError || s.yError);
+  const rule = (from: string, to: string, fixed: string) => ({
+    mark: { type: 'rule', opacity: 0.6 },
+    encoding: { [from[0]]: { ...(from[0] === 'x' ? x : y), field: from }, [`${from[0]}2`]: { field: to }, [fixed]: fixed === 'x' ? x : y, color }
+  });
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: chart.title,
@@ -43,12 +61,7 @@ export async function lineChartSvg(chart: ChartSpec): Promise<string> {
     height: 300,
     background: 'white',
     data: { values },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'x', type: 'quantitative', title: chart.xLabel },
-      y: { field: 'y', type: 'quantitative', title: chart.yLabel, scale: chart.logY ? { type: 'log' } : { zero: false } },
-      color: { field: 'series', type: 'nominal', title: null, sort: chart.series.map((s) => s.name) }
-    }
+    ...(withErrors ? { layer: [line, rule('x0', 'x1', 'y'), rule('y0', 'y1', 'x')] } : line)
   };
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   try {
@@ -83,6 +96,8 @@ export interface Report {
   tables: Array<{ title: string; headers: string[]; rows: Array<Array<string | number>> }>;
   charts: ChartSpec[];
   json: unknown;
+  /** PNG pictures shown after the charts, embedded in report.html (self-contained). */
+  images?: Array<{ title: string; png: Buffer }>;
 }
 
 const slugify = (s: string) =>
@@ -117,8 +132,9 @@ export async function writeReport(dir: string, report: Report): Promise<string[]
   const svgs: string[] = [];
   const used = new Set<string>();
   for (const chart of report.charts) {
-    let slug = slugify(chart.title);
-    for (let i = 2; used.has(slug); i++) slug = `${slugify(chart.title)}-${i}`;
+    const base = chart.file ?? slugify(chart.title);
+    let slug = base;
+    for (let i = 2; used.has(slug); i++) slug = `${base}-${i}`;
     used.add(slug);
     const svg = await lineChartSvg(chart);
     svgs.push(svg);
@@ -136,6 +152,9 @@ export async function writeReport(dir: string, report: Report): Promise<string[]
     report.summary.length ? `<ul>${report.summary.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>` : '',
     ...report.tables.map((t) => `<h2>${escapeHtml(t.title)}</h2>\n${htmlTable(t.headers, t.rows)}`),
     ...svgs.map((svg) => `<div>${svg}</div>`),
+    ...(report.images ?? []).map(
+      (im) => `<figure><img style="width:min(100%,${2 * im.png.readUInt32BE(16)}px);image-rendering:pixelated" alt="${escapeHtml(im.title)}" src="data:image/png;base64,${im.png.toString('base64')}"><figcaption>${escapeHtml(im.title)}</figcaption></figure>`
+    ),
     '</body></html>',
     ''
   ].join('\n');

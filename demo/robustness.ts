@@ -178,8 +178,8 @@ export async function runRobustness(o: RobustnessOptions): Promise<{ results: Ar
   for (const arm of o.arms) {
     const { model, net, result } = await trainArm(arm, data, o);
     const cleanAccuracy = accuracy(model, data.xTest, data.yTest);
-    const fgsmAcc = o.epsilons.map((e) => (e === 0 ? accuracy(model, attackX, attackY) : accuracy(model, attackX, attackY, (x, y) => fgsm(model, x, y, e))));
-    const pgdAcc = o.epsilons.map((e) => (e === 0 ? accuracy(model, attackX, attackY) : accuracy(model, attackX, attackY, (x, y) => pgd(model, x, y, e, o.pgdSteps, o.seed))));
+    const fgsmAcc = o.epsilons.map((e) => (e === 0 ? accuracy(model, attackX, attackY) : accuracy(model, attackX, attackY, { attack: (x, y) => fgsm(model, x, y, { epsilon: e }) })));
+    const pgdAcc = o.epsilons.map((e) => (e === 0 ? accuracy(model, attackX, attackY) : accuracy(model, attackX, attackY, { attack: (x, y) => pgd(model, x, y, { epsilon: e, steps: o.pgdSteps, seed: o.seed }) })));
     const probe = Math.min(PROBE, o.test);
     const probeX = tf.slice(data.xTest, 0, probe);
     const probeY = tf.slice(data.yTest, 0, probe);

@@ -3,7 +3,8 @@
  * input-Hessian of a per-sample scalar g:
  *   1. off the tape: v = top vector of MMᵀ (or of M when symmetric) by Lanczos / power iteration / exact,
  *      or random projections (Hutchinson);
- *   2. on the tape: penalty = mean_b ‖v_bᵀ M_b‖² with v held fixed.
+ *   2. on the tape: penalty = mean_b ‖v_bᵀ M_b‖² with v held fixed; with a bound L (a Lipschitz target),
+ *      mean_b max(0, ‖v_bᵀ M_b‖ − L)².
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { noGradient } from './autodiff/no_gradient';
@@ -12,8 +13,9 @@ import { hessianOperator } from './linalg/operators/hessian';
 import { jacobianOperator } from './linalg/operators/jacobian';
 import { difference } from './linalg/operators/difference';
 import { LinearOperator } from './linalg/operator';
-import { PenaltyOptions, meanPenalty, projectedSquares } from './linalg/penalty';
-import { SpectralNormEstimate, SpectralNormOptions, chooseSpace, estimateSpectralNorm, randomProjections } from './linalg/spectral_norm';
+import { PenaltyOptions, checkBound, meanPenalty, projectedSquares } from './linalg/penalty';
+import { SPECTRAL_NORM_OPTIONS, Space, SpectralNormEstimate, SpectralNormOptions, checkSpectralNormOptions, chooseSpace, estimateSpectralNorm, randomProjections } from './linalg/spectral_norm';
+import { checkBoolean, checkOptions } from './errors';
 import { Target, TargetName, UserOperator, resolveTarget } from './linalg/targets/index';
 
 /** Options of {@link jacobianPenalty}, {@link hessianPenalty} and {@link operatorPenalty}: the estimator's, the penalty's, and the target T. */
@@ -23,24 +25,49 @@ export interface DerivativePenaltyOptions extends SpectralNormOptions, PenaltyOp
 }
 
 /**
- * What {@link jacobianPenalty} and {@link hessianPenalty} return: the differentiable penalty and the σ estimate.
+ * What {@link jacobianPenalty} and {@link hessianPenalty} return: the differentiable penalty, the σ estimate, and
+ * the fixed vectors v the penalty used. `sigma` and `vectors` are constants (no gradient) that the caller disposes.
  * ```js
- * const { penalty, sigma } = jr.jacobianPenalty(f, x, { target: 'zero', iterations: 4 });
+ * const { penalty, sigma, vectors } = jr.jacobianPenalty(f, x, { target: 'zero', iterations: 4 });
+ * tf.dispose([sigma, vectors]);
  * ```
  */
 export interface DerivativePenalty {
-  /** mean_b ‖v_bᵀ(A − T)_b‖² (or its square root per sample): differentiable w.r.t. the weights. */
+  /**
+   * mean_b ‖v_bᵀ(A − T)_b‖² (or its square root per sample); with a bound L, mean_b max(0, ‖v_bᵀ(A − T)_b‖ − L)²:
+   * differentiable w.r.t. the weights.
+   */
   penalty: tf.Scalar;
   /** Per-sample estimate of ‖A − T‖₂ (Frobenius for 'hutchinson'), [B]; a constant. */
   sigma: tf.Tensor1D;
+  /**
+   * The vectors held fixed in the penalty, [B, p, d] as `estimateSpectralNorm` gives them, in `space`: p = 1 unit
+   * top vector (a left singular vector of A − T in the output space, d = m; a right one in the input space, d = n;
+   * an eigenvector of a symmetric A − T), or p random projections for 'hutchinson'. A constant.
+   */
+  vectors: tf.Tensor3D;
+  /** The space `vectors` live in: 'output' (MMᵀ), 'input' (MᵀM) or 'self' (symmetric M). */
+  space: Space;
 }
 
 /**
  * The spectral penalty of M = A − T for an operator A made by `makeA`: off the tape for the estimate, on the tape for
  * the penalty (Hutchinson needs no estimate: its random projections are the penalty's vectors).
+ * @throws ValueError when `bound` is not a finite number ≥ 0 (or null).
  */
 export function operatorPenalty(makeA: () => LinearOperator, options: DerivativePenaltyOptions = {}): DerivativePenalty {
-  const target = resolveTarget(options.target);
+  return penaltyOf('jr.operatorPenalty', makeA, options);
+}
+
+/** The keys of {@link DerivativePenaltyOptions}. */
+const PENALTY_OPTIONS = [...SPECTRAL_NORM_OPTIONS, 'target', 'squared', 'bound'] as const;
+
+function penaltyOf(where: string, makeA: () => LinearOperator, options: DerivativePenaltyOptions): DerivativePenalty {
+  const { target: targetOption, squared, bound, ...estimatorOptions } = checkOptions(where, options, PENALTY_OPTIONS) as DerivativePenaltyOptions;
+  checkSpectralNormOptions(where, estimatorOptions);
+  checkBound(where, bound);
+  if (squared !== undefined) checkBoolean(where, 'squared', squared);
+  const target = resolveTarget(targetOption, where);
   const makeM = () => {
     const a = makeA();
     return difference(a, target(a));
@@ -51,7 +78,7 @@ export function operatorPenalty(makeA: () => LinearOperator, options: Derivative
     : noGradient(() => {
         const m = makeM();
         try {
-          return estimateSpectralNorm(m, options);
+          return estimateSpectralNorm(m, estimatorOptions, where);
         } finally {
           m.dispose();
         }
@@ -62,12 +89,14 @@ export function operatorPenalty(makeA: () => LinearOperator, options: Derivative
       const e = estimate ?? hutchinsonEstimate(m, options);
       const squares = projectedSquares(m, e);
       // Hutchinson's σ: the Frobenius estimate (Σᵢ‖Mᵀvᵢ‖²)^½ of the same products, as a constant.
-      const sigma = estimate ? estimate.sigma.clone() : noGradient(() => tf.sqrt(squares));
-      return { penalty: meanPenalty(squares, options), sigma: sigma as tf.Tensor1D };
+      const sigma = estimate ? estimate.sigma : (noGradient(() => tf.sqrt(squares)) as tf.Tensor1D);
+      return { penalty: meanPenalty(squares, options), sigma, vectors: e.vectors, space: e.space };
     });
+  } catch (error) {
+    if (estimate) tf.dispose([estimate.sigma, estimate.vectors]);
+    throw error;
   } finally {
     m.dispose();
-    if (estimate) tf.dispose([estimate.sigma, estimate.vectors]);
   }
 }
 
@@ -76,12 +105,15 @@ function hutchinsonEstimate(m: LinearOperator, options: SpectralNormOptions): Om
   return { vectors: randomProjections(m, options.iterations ?? 8, options.seed), space: chooseSpace(m), products: 0 };
 }
 
-/** Jacobian penalty ‖v_bᵀ(J − T)_b‖², J = ∂f(x)/∂x per sample. */
+/** Jacobian penalty ‖v_bᵀ(J − T)_b‖² (bounded: max(0, ‖v_bᵀ(J − T)_b‖ − L)²), J = ∂f(x)/∂x per sample. */
 export function jacobianPenalty(f: BatchFunction, x: tf.Tensor, options: DerivativePenaltyOptions = {}): DerivativePenalty {
-  return operatorPenalty(() => jacobianOperator(f, x), options);
+  return penaltyOf('jr.jacobianPenalty', () => jacobianOperator(f, x), options);
 }
 
-/** Hessian penalty ‖v_bᵀ(H − T)_b‖², H = ∂²g(x)/∂x² per sample for a per-sample scalar g: x ↦ [B]. */
+/**
+ * Hessian penalty ‖v_bᵀ(H − T)_b‖² (bounded: max(0, ‖v_bᵀ(H − T)_b‖ − L)²), H = ∂²g(x)/∂x² per sample for a
+ * per-sample scalar g: x ↦ [B].
+ */
 export function hessianPenalty(g: BatchFunction, x: tf.Tensor, options: DerivativePenaltyOptions = {}): DerivativePenalty {
-  return operatorPenalty(() => hessianOperator(g, x), options);
+  return penaltyOf('jr.hessianPenalty', () => hessianOperator(g, x), options);
 }

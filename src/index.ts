@@ -4,12 +4,13 @@
  *
  * Importing the package re-registers some tfjs gradients globally so that second and third order derivatives are
  * correct (see docs/GRADIENT-FIXES.md); `applyGradientFixes()` is idempotent. It also gives the wasm backend the
- * Conv2DBackpropFilter kernel it lacks, so convolutional models train there.
+ * kernels it lacks (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropInput / Filter) and replaces its wrong Conv3D
+ * backprop kernels (`WASM_KERNELS`; call `registerWasmKernels()` again if the wasm backend is imported afterwards).
  */
 import '@tensorflow/tfjs-layers';
 import { applyGradientFixes } from './autodiff/gradient_fixes';
 import { registerFileRouter } from './io/file_system';
-import { registerWasmKernels } from './autodiff/wasm_kernels';
+import { registerWasmKernels } from './backends/wasm';
 
 applyGradientFixes();
 registerWasmKernels();
@@ -19,7 +20,7 @@ export { applyGradientFixes, GRADIENT_FIXES } from './autodiff/gradient_fixes';
 export type { BatchFunction } from './autodiff/products';
 export { gradient, vjp, jvp, hvp } from './autodiff/products';
 export { noGradient } from './autodiff/no_gradient';
-export { registerWasmKernels } from './autodiff/wasm_kernels';
+export { registerWasmKernels, WASM_KERNELS } from './backends/wasm';
 export type { LinearOperator } from './linalg/operator';
 export { dense, sizeOf, isSquare } from './linalg/operator';
 export { jacobianOperator } from './linalg/operators/jacobian';
@@ -53,7 +54,9 @@ export { spectralPenalty } from './linalg/penalty';
 export type { DerivativePenalty, DerivativePenaltyOptions } from './derivative_penalty';
 export { jacobianPenalty, hessianPenalty, operatorPenalty } from './derivative_penalty';
 
-export { regularizers, layers, callbacks, io, attacks } from './keras/exports';
+export { regularizers, layers, callbacks, io } from './keras/exports';
+export { attacks } from './attacks';
+export type { AttackName, EvaluateOptions, EvaluationResult, Norm } from './attacks';
 export type { Schedule, PiecewiseConstant } from './keras/schedule';
 export { scheduleValue } from './keras/schedule';
 export type { DerivativeRegularizerArgs, HessianRegularizerArgs, HessianScalar, RegularizerContext } from './keras/regularizer';

@@ -44,7 +44,7 @@ describe('the Lanczos penalty and its weight gradient', () => {
     const penalty = () => jacobianPenalty(net.f, x, { iterations: 3, seed: 1, tol: 0 }).penalty;
     const before = tf.memory().numTensors;
     const once = jacobianPenalty(net.f, x, { iterations: 3, seed: 1, tol: 0 });
-    tf.dispose([once.penalty, once.sigma]);
+    tf.dispose([once.penalty, once.sigma, once.vectors]);
     expect(tf.memory().numTensors).toBe(before);
     checkGradient(net.weights, () => tf.tidy(penalty), () => mlpJacobian(net, x, act).map((j) => topSingularValue(j) ** 2));
     x.dispose();
@@ -86,7 +86,7 @@ describe('the Lanczos penalty and its weight gradient', () => {
     const hutchinson = jacobianPenalty(net.f, x, { method: 'hutchinson', iterations: 400, seed: 5 });
     expect(Math.abs(hutchinson.penalty.dataSync()[0] / mean(frobenius2) - 1)).toBeLessThan(0.15);
     Array.from(hutchinson.sigma.dataSync()).forEach((s) => expect(Number.isFinite(s)).toBe(true));
-    [plain, power, hutchinson].forEach((p) => tf.dispose([p.penalty, p.sigma]));
+    [plain, power, hutchinson].forEach((p) => tf.dispose([p.penalty, p.sigma, p.vectors]));
     x.dispose();
     net.dispose();
   });

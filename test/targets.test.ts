@@ -91,7 +91,7 @@ describe('symmetry and diagonality penalties vanish where they should', () => {
     const reference = jacobianPenalty(field, x, { method: 'exact' }); // ‖J‖²: the scale to compare with
     expect(conservative.penalty.dataSync()[0]).toBeLessThan(1e-6 * reference.penalty.dataSync()[0] + 1e-10);
     expect(generic.penalty.dataSync()[0]).toBeGreaterThan(1e-2);
-    [conservative, generic, reference].forEach((p) => tf.dispose([p.penalty, p.sigma]));
+    [conservative, generic, reference].forEach((p) => tf.dispose([p.penalty, p.sigma, p.vectors]));
     x.dispose();
     net.dispose();
     other.dispose();
@@ -110,7 +110,7 @@ describe('symmetry and diagonality penalties vanish where they should', () => {
     expect(jDiag.penalty.dataSync()[0]).toBeLessThan(1e-10);
     expect(hDiag.penalty.dataSync()[0]).toBeLessThan(1e-10);
     expect(jMixed.penalty.dataSync()[0]).toBeGreaterThan(1e-2);
-    [jDiag, hDiag, jMixed].forEach((p) => tf.dispose([p.penalty, p.sigma]));
+    [jDiag, hDiag, jMixed].forEach((p) => tf.dispose([p.penalty, p.sigma, p.vectors]));
     tf.dispose([scale, x]);
     mixing.dispose();
   });

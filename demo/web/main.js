@@ -246,8 +246,8 @@
     const started = performance.now();
     const result = {
       cleanAccuracy: accuracy(model, test.x, test.y),
-      fgsmAccuracy: accuracy(model, test.x, test.y, (x, y) => fgsm(model, x, y, c.epsilon)),
-      pgdAccuracy: accuracy(model, test.x, test.y, (x, y) => pgd(model, x, y, c.epsilon, c.pgdSteps, c.seed)),
+      fgsmAccuracy: accuracy(model, test.x, test.y, { attack: (x, y) => fgsm(model, x, y, { epsilon: c.epsilon }) }),
+      pgdAccuracy: accuracy(model, test.x, test.y, { attack: (x, y) => pgd(model, x, y, { epsilon: c.epsilon, steps: c.pgdSteps, seed: c.seed }) }),
       sigma: arm.sigmaHistory[arm.sigmaHistory.length - 1].sigma,
       initialSigma: arm.sigmaHistory[0].sigma
     };

@@ -13,6 +13,7 @@
  * Registration is global (the tfjs gradient registry is process-wide) and idempotent.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ValueError } from '../errors';
 
 type Attrs = tf.NamedAttrMap;
 type Grads = { [input: string]: () => tf.Tensor };
@@ -28,7 +29,7 @@ function run(kernel: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tenso
 
 /** Throws the error used for every combination we cannot differentiate correctly. */
 function unsupported(op: string, why: string): never {
-  throw new Error(`${PREFIX}: cannot differentiate ${op}: ${why}`);
+  throw new ValueError(`${PREFIX}: cannot differentiate ${op}: ${why}`);
 }
 
 function pair(v: unknown): Pair {
@@ -335,6 +336,30 @@ const conv2DBackpropFilterGrad: tf.GradConfig = {
   },
 };
 
+/** Conv3DBackpropInputV2 (bilinear in dy, filter): ddy = conv3d(ddx, W), dW = conv3DBackpropFilter(ddx, dy). */
+const conv3DBackpropInputGrad: tf.GradConfig = {
+  kernelName: tf.Conv3DBackpropInputV2, inputsToSave: ['dy', 'filter'],
+  gradFunc: (ddx, [dy, filter], attrs) => {
+    const { strides, pad } = attrs as unknown as tf.Conv3DBackpropInputV2Attrs;
+    return {
+      dy: () => tf.conv3d(ddx as tf.Tensor5D, filter as tf.Tensor5D, strides, pad),
+      filter: () => run(tf.Conv3DBackpropFilterV2, { x: ddx as tf.Tensor, dy }, { strides, pad, filterShape: filter.shape }),
+    };
+  },
+};
+
+/** Conv3DBackpropFilterV2 (bilinear in x, dy): dx = conv3DBackpropInput(dy, ddW), ddy = conv3d(x, ddW). */
+const conv3DBackpropFilterGrad: tf.GradConfig = {
+  kernelName: tf.Conv3DBackpropFilterV2, inputsToSave: ['x', 'dy'],
+  gradFunc: (ddw, [x, dy], attrs) => {
+    const { strides, pad } = attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
+    return {
+      x: () => run(tf.Conv3DBackpropInputV2, { dy, filter: ddw as tf.Tensor }, { strides, pad, inputShape: x.shape }),
+      dy: () => tf.conv3d(x as tf.Tensor5D, ddw as tf.Tensor5D, strides, pad),
+    };
+  },
+};
+
 /** ResizeNearestNeighborGrad is linear in dy; its adjoint is the forward resize: ddy = resizeNearest(ddx). */
 const resizeNearestGradGrad: tf.GradConfig = {
   kernelName: tf.ResizeNearestNeighborGrad, inputsToSave: ['images', 'dy'],
@@ -422,10 +447,11 @@ const CONFIGS: readonly tf.GradConfig[] = [
   extremumGrad(tf.Max, tf.max, 'reductionIndices'), extremumGrad(tf.Min, tf.min, 'axis'),
   maxPoolGrad, maxPool3DGrad, lrnGrad, avgPoolGrad, resizeNearestGrad, resizeBilinearGrad,
   maxPoolGradGrad, avgPoolGradGrad, eluGradGrad, depthwiseBackpropInputGrad, depthwiseBackpropFilterGrad,
-  conv2DBackpropFilterGrad, resizeNearestGradGrad, resizeBilinearGradGrad,
+  conv2DBackpropFilterGrad, conv3DBackpropInputGrad, conv3DBackpropFilterGrad, resizeNearestGradGrad, resizeBilinearGradGrad,
   refusedGrad(tf.MaxPool3DGrad, 'MaxPool3D'), refusedGrad(tf.AvgPool3DGrad, 'AvgPool3D'),
   logSoftmaxOpGuard, softmaxCrossEntropyOpGuard,
-  ...BINARY_PREDICATES.map(k => zeroGrad(k, ['a', 'b'])), zeroGrad(tf.LogicalNot, ['x']),
+  ...BINARY_PREDICATES.map(k => zeroGrad(k, ['a', 'b'])), zeroGrad(tf.LogicalNot, ['x']), zeroGrad(tf.Any, ['x']),
+  zeroGrad(tf.All, ['x']),
 ];
 
 /** Kernel names whose gradients `applyGradientFixes()` (re)registers. */

@@ -13,8 +13,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { exactLoss } from './logit_loss';
 import { DerivativeRegularizer, HessianRegularizer } from './regularizer';
 import { Regularized, findRegularized } from './regularized';
+import { requireDifferentiable } from './differentiable';
+import { ValueError, checkBoolean, checkInteger, checkOptions, fail } from '../errors';
 import { deserializeRegistered } from './tfjs_internals';
 
 /** A `tf.data.Dataset` of `{xs, ys}` batches, or anything with the same async iterator. */
@@ -51,12 +54,39 @@ export interface RegularizationCallbackArgs {
     | DatasetLike;
   /** Mini-batch size drawn from `{x, y}` tensors. Default 32. */
   batchSize?: number;
-  /** Per-sample loss (yTrue, yPred) ↦ [B] for a Hessian of scalar 'loss'. Default: the compiled model's loss. */
+  /**
+   * Per-sample loss (yTrue, yPred) ↦ [B] for a Hessian of scalar 'loss'. Default: the compiled model's loss; for a
+   * model ending in softmax compiled with (sparse) categorical cross-entropy, the cross-entropy of its logits
+   * (exact, where the compiled loss clips the probabilities and loses all curvature on confident samples).
+   */
   loss?: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
   /** Stop training when the loss or a penalty is not finite, or a step was skipped. Default true. */
   stopOnNonFinite?: boolean;
   /** Seed of the mini-batch sampling. Default 0. */
   seed?: number;
+}
+
+const CALLBACK = 'jr.callbacks.regularization';
+/** The options of {@link RegularizationCallbackArgs}. */
+const CALLBACK_OPTIONS = ['regularizer', 'data', 'batchSize', 'loss', 'stopOnNonFinite', 'seed'] as const;
+
+/** Checks `data`: undefined, `{x, y}` tensors with the same batch size ≥ 1, or a dataset (an `iterator()` method). */
+function checkData(where: string, data: unknown): RegularizationCallbackArgs['data'] {
+  if (data === undefined) return undefined;
+  const rule = 'must be {x, y} tensors with the same number of samples, or a tf.data.Dataset of {xs, ys}';
+  if (data === null || typeof data !== 'object') fail(where, 'data', rule, data);
+  if (typeof (data as DatasetLike).iterator === 'function') return data as DatasetLike;
+  checkOptions(where, data, ['x', 'y'], 'data');
+  const { x, y } = data as { x?: unknown; y?: unknown };
+  for (const [key, t] of [['x', x], ['y', y]] as const) {
+    if (!(t instanceof tf.Tensor) || t.rank < 1 || t.shape[0] < 1) fail(where, `data.${key}`, 'must be a tensor [N, ...] with N ≥ 1 samples', t);
+  }
+  if ((x as tf.Tensor).shape[0] !== (y as tf.Tensor).shape[0]) {
+    throw new ValueError(
+      `${where}: data.x and data.y must have the same number of samples; got ${(x as tf.Tensor).shape[0]} and ${(y as tf.Tensor).shape[0]}.`
+    );
+  }
+  return data as { x: tf.Tensor; y: tf.Tensor };
 }
 
 /** The key of the callback's own regularizer in the logs. */
@@ -99,34 +129,58 @@ export class RegularizationCallback extends tfl.Callback {
   private pending: [tf.Tensor, tf.Tensor] | null = null;
   private iterator: Awaited<ReturnType<DatasetLike['iterator']>> | null = null;
 
+  /**
+   * @throws ValueError for an unknown option or a bad value, a regularizer without data, or data, batchSize or loss
+   * that nothing would use (no regularizer; batchSize with a dataset; loss without a Hessian of scalar 'loss').
+   */
   constructor(args: RegularizationCallbackArgs = {}) {
     super();
-    this.regularizer = args.regularizer ?? null;
-    this.data = args.data;
-    this.batchSize = args.batchSize ?? 32;
-    this.lossOverride = args.loss;
-    this.stopOnNonFinite = args.stopOnNonFinite ?? true;
-    this.seed = args.seed ?? 0;
-    if (this.regularizer != null && !(this.regularizer instanceof DerivativeRegularizer)) {
-      throw new Error(`regularization callback: regularizer must be a jr.regularizers.jacobian(...) / hessian(...); got ${JSON.stringify(args.regularizer)}.`);
+    const where = CALLBACK;
+    const options = checkOptions(where, args, CALLBACK_OPTIONS, 'args') as RegularizationCallbackArgs;
+    if (options.regularizer != null && !(options.regularizer instanceof DerivativeRegularizer)) {
+      fail(where, 'regularizer', 'must be a jr.regularizers.jacobian(...) / hessian(...) or null', options.regularizer);
     }
+    this.regularizer = options.regularizer ?? null;
+    this.data = checkData(where, options.data);
+    this.batchSize = options.batchSize === undefined ? 32 : checkInteger(where, 'batchSize', options.batchSize, 1);
+    if (options.loss !== undefined && typeof options.loss !== 'function') fail(where, 'loss', 'must be a function (yTrue, yPred) ↦ per-sample loss [B]', options.loss);
+    this.lossOverride = options.loss;
+    this.stopOnNonFinite = options.stopOnNonFinite === undefined ? true : checkBoolean(where, 'stopOnNonFinite', options.stopOnNonFinite);
+    this.seed = options.seed === undefined ? 0 : checkInteger(where, 'seed', options.seed, 0);
+    const unused = (key: string, why: string) =>
+      new ValueError(`${where}: ${key} is given but ${why}; remove it, or add what uses it.`);
     if (this.regularizer != null && this.data == null) {
-      throw new Error('regularization callback: a regularizer needs data: {x, y} tensors or a tf.data.Dataset of {xs, ys}.');
+      throw new ValueError(`${where}: a regularizer needs data: {x, y} tensors or a tf.data.Dataset of {xs, ys}.`);
     }
-    if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1)) {
-      throw new Error(`regularization callback: batchSize must be an integer ≥ 1; got ${JSON.stringify(args.batchSize)}.`);
+    if (this.regularizer == null) {
+      const given = (['data', 'batchSize', 'loss'] as const).find((key) => options[key] !== undefined);
+      if (given) throw unused(given, 'nothing uses it without a regularizer (the callback regularizes on data only with one)');
+    }
+    if (options.batchSize !== undefined && this.data != null && 'iterator' in this.data) {
+      throw unused('batchSize', 'a dataset gives its own batches (batchSize applies to {x, y} tensors)');
+    }
+    const lossHessian = this.regularizer instanceof HessianRegularizer && this.regularizer.scalar === 'loss';
+    if (options.loss !== undefined && this.regularizer != null && !lossHessian) {
+      throw unused('loss', "only a jr.regularizers.hessian({scalar: 'loss'}) uses it");
     }
   }
 
   /** Finds the model's `Regularized` wrappers, guards the optimizer, and sets a 'loss' Hessian's loss. */
   async onTrainBegin(): Promise<void> {
+    if (this.regularizer != null) requireDifferentiable('jr.callbacks.regularization', this.model);
     this.wrappers = findRegularized(this.model);
     this.step = 0;
     this.stopReason = null;
     this.skippedSteps = 0;
     this.guardOptimizer(this.model.optimizer);
     if (this.regularizer instanceof HessianRegularizer && this.regularizer.scalar === 'loss') {
-      this.regularizer.loss = this.lossOverride ?? this.compiledLoss();
+      // The user's loss on the outputs, else the exact cross-entropy of the logits where it applies, else the
+      // compiled loss on the outputs.
+      const { loss, prediction } = this.lossOverride
+        ? { loss: this.lossOverride, prediction: null }
+        : exactLoss(this.model, this.compiledLoss());
+      this.regularizer.loss = loss;
+      this.regularizer.lossPrediction = prediction;
     }
     if (this.regularizer != null) this.addNetworkLoss();
   }
@@ -203,9 +257,11 @@ export class RegularizationCallback extends tfl.Callback {
     const regularizer = this.regularizer;
     if (regularizer == null || this.pending == null) return tf.scalar(0);
     const [x, y] = this.pending;
-    const { loss, sigma, value } = regularizer.weightedPenalty(this.model, x, { epoch: this.epoch, step: this.step }, y);
+    const { loss, sigma, value, aboveBound } = regularizer.weightedPenalty(this.model, x, { epoch: this.epoch, step: this.step }, y);
     this.evaluations++;
-    this.ownEstimates = { [`${NETWORK_KEY}_${regularizer.kind}_sigma`]: sigma, [`${NETWORK_KEY}_${regularizer.kind}_penalty`]: value };
+    const key = `${NETWORK_KEY}_${regularizer.kind}`;
+    this.ownEstimates = { [`${key}_sigma`]: sigma, [`${key}_penalty`]: value };
+    if (aboveBound != null) this.ownEstimates[`${key}_above_bound`] = aboveBound;
     return loss;
   }
 
@@ -251,7 +307,7 @@ export class RegularizationCallback extends tfl.Callback {
     // A Sequential keeps its compiled functional model in `.model`.
     const fns = compiled.lossFunctions ?? compiled.model?.lossFunctions;
     if (!fns || fns.length !== 1) {
-      throw new Error("regularization callback: scalar 'loss' needs a compiled single-output model, or pass loss: (yTrue, yPred) => perSampleLoss.");
+      throw new ValueError(`${CALLBACK}: scalar 'loss' needs a compiled single-output model, or pass loss: (yTrue, yPred) => perSampleLoss.`);
     }
     return fns[0];
   }
@@ -267,9 +323,18 @@ export class RegularizationCallback extends tfl.Callback {
   }
 
   /** Rebuilds a callback from `getConfig()`; data and loss are given again. */
+  /** @throws ValueError for a config that is not an object of the keys of `getConfig()`, or bad values. */
   static fromConfig(config: RegularizationCallbackConfig, extra: Pick<RegularizationCallbackArgs, 'data' | 'loss'> = {}): RegularizationCallback {
-    const regularizer = config.regularizer == null ? undefined : deserializeRegistered<DerivativeRegularizer>(config.regularizer);
-    return new RegularizationCallback({ ...extra, regularizer, batchSize: config.batchSize, stopOnNonFinite: config.stopOnNonFinite, seed: config.seed });
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) fail(CALLBACK, 'config', 'must be an object from getConfig()', config);
+    checkOptions(CALLBACK, config, ['regularizer', 'batchSize', 'stopOnNonFinite', 'seed'], 'config');
+    checkOptions(CALLBACK, extra, ['data', 'loss'], 'extra');
+    const regularizer =
+      config.regularizer == null ? undefined : deserializeRegistered<DerivativeRegularizer>(config.regularizer, CALLBACK, 'config.regularizer');
+    // batchSize only matters for {x, y} tensors; the constructor refuses it where nothing would use it.
+    const tensors = regularizer != null && extra.data != null && !('iterator' in extra.data);
+    const batchSize = tensors ? config.batchSize : undefined;
+    if (!tensors && config.batchSize !== undefined) checkInteger(CALLBACK, 'config.batchSize', config.batchSize, 1);
+    return new RegularizationCallback({ ...extra, regularizer, batchSize, stopOnNonFinite: config.stopOnNonFinite, seed: config.seed });
   }
 }
 

@@ -1,6 +1,5 @@
 /** The Keras-style entry points: `jr.regularizers`, `jr.layers`, `jr.callbacks`, `jr.io` (factories, like tfjs'). */
 import { fileSystem } from '../io/file_system';
-import { accuracy, fgsm, pgd } from './attacks';
 import { RegularizationCallback, RegularizationCallbackArgs } from './callback';
 import { DerivativeRegularizerArgs, HessianRegularizer, HessianRegularizerArgs, JacobianRegularizer } from './regularizer';
 import { Regularized, RegularizedArgs } from './regularized';
@@ -10,19 +9,24 @@ export const regularizers = {
   /**
    * penalty = weight · ‖vᵀ(J − T)‖², J the input-Jacobian of the wrapped layer or model, v the top Lanczos vector
    * of (J − T)(J − T)ᵀ held fixed.
+   * A number is the weight, as in `tf.regularizers.l2(0.01)`.
    * ```js
    * const reg = jr.regularizers.jacobian({weight: 0.01, target: 'zero', method: 'lanczos', iterations: 4});
+   * const same = jr.regularizers.jacobian(0.01);
    * ```
+   * @throws ValueError for an unknown option or a value out of range.
    */
-  jacobian: (args?: DerivativeRegularizerArgs) => new JacobianRegularizer(args),
+  jacobian: (args?: DerivativeRegularizerArgs | number) => new JacobianRegularizer(args),
   /**
    * penalty = weight · ‖vᵀ(H − T)‖², H the input-Hessian of a per-sample scalar: the sum or mean of the outputs, or
    * (with `jr.callbacks.regularization`) the training loss.
    * ```js
    * const reg = jr.regularizers.hessian({weight: 0.01, scalar: 'sum', iterations: 4});
    * ```
+   * A number is the weight.
+   * @throws ValueError for an unknown option or a value out of range.
    */
-  hessian: (args?: HessianRegularizerArgs) => new HessianRegularizer(args)
+  hessian: (args?: HessianRegularizerArgs | number) => new HessianRegularizer(args)
 };
 
 /** Layer factories, like `tf.layers`: the wrapper that adds derivative penalties to a layer or model. */
@@ -32,6 +36,7 @@ export const layers = {
    * ```js
    * model.add(jr.layers.regularized({layer: tf.layers.dense({units: 10}), regularizers: jr.regularizers.jacobian()}));
    * ```
+   * @throws ValueError for an unknown option, a layer that is not a single-input `tf.layers.Layer`, or no regularizer.
    */
   regularized: (args: RegularizedArgs) => new Regularized(args)
 };
@@ -44,6 +49,7 @@ export const callbacks = {
    * ```js
    * await model.fit(x, y, {callbacks: [jr.callbacks.regularization()]});
    * ```
+   * @throws ValueError for an unknown option or a bad value (e.g. data without a regularizer).
    */
   regularization: (args?: RegularizationCallbackArgs) => new RegularizationCallback(args)
 };
@@ -55,19 +61,4 @@ export const io = {
    * `tf.loadLayersModel(jr.io.fileSystem('out/model'))`.
    */
   fileSystem
-};
-
-/**
- * ℓ∞ attacks and accuracy, to measure robustness: `jr.attacks.pgd(model, x, y, 0.1, 10)` returns adversarial inputs.
- * ```js
- * const robust = jr.attacks.accuracy(model, xTest, yTest, (x, y) => jr.attacks.pgd(model, x, y, 0.1, 10));
- * ```
- */
-export const attacks = {
-  /** FGSM: x' = clip(x + ε·sign ∇ₓ CE(x)) in [0, 1]. */
-  fgsm,
-  /** PGD-k from a seeded random start in the ε-ball: k steps of α = 2.5ε/k, projected onto the ball and [0, 1]. */
-  pgd,
-  /** Fraction of correct arg-max predictions, on `attack(x, y)` when an attack is given. */
-  accuracy
 };

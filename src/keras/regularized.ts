@@ -11,6 +11,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
+import { requireDifferentiable } from './differentiable';
+import { ValueError, checkOptions, fail, formatValue } from '../errors';
 import { DerivativeRegularizer } from './regularizer';
 import { Wrapper, deserializeRegistered, single } from './tfjs_internals';
 
@@ -22,10 +24,66 @@ export interface RegularizedArgs extends LayerArgs {
   regularizers: DerivativeRegularizer | DerivativeRegularizer[];
 }
 
-/** The latest estimates of one wrapper, keyed like the logs: `<name>_<kind>_sigma`, `<name>_<kind>_penalty`. */
+/**
+ * The latest estimates of one wrapper, keyed like the logs: `<name>_<kind>_sigma`, `<name>_<kind>_penalty`, and
+ * with a bound L `<name>_<kind>_above_bound` (the fraction of the batch with σ_b > L).
+ */
 export type Estimates = Record<string, number>;
 
 let instances = 0;
+
+const WHERE = 'jr.layers.regularized';
+/** The options of {@link RegularizedArgs}: tfjs' `LayerArgs` and the wrapper's own. */
+const REGULARIZED_OPTIONS = [
+  'layer',
+  'regularizers',
+  'inputShape',
+  'batchInputShape',
+  'batchSize',
+  'dtype',
+  'name',
+  'trainable',
+  'weights',
+  'inputDType'
+] as const;
+
+/**
+ * The args for tfjs' Wrapper: checked, named `regularized_<n>` by default, and with the inner layer's input shape
+ * when the wrapper has none (an `inputShape` given to the inner layer is not lost).
+ */
+function wrapperArgs(args: RegularizedArgs): ConstructorParameters<typeof Wrapper>[0] {
+  if (args === undefined || args === null || typeof args !== 'object' || Array.isArray(args)) {
+    fail(WHERE, 'args', `must be an object with keys ${REGULARIZED_OPTIONS.join(', ')}`, args);
+  }
+  checkOptions(WHERE, args, REGULARIZED_OPTIONS, 'args');
+  const layer = args.layer as unknown;
+  if (!(layer instanceof tfl.layers.Layer)) fail(WHERE, 'layer', 'must be a tf.layers.Layer or a tf.LayersModel', layer);
+  const model = layer as unknown as { inputs?: unknown[]; outputs?: unknown[] };
+  if (Array.isArray(model.inputs) && Array.isArray(model.outputs) && (model.inputs.length !== 1 || model.outputs.length !== 1)) {
+    throw new ValueError(
+      `${WHERE}: layer must take one input and return one output; got a model with ${model.inputs.length} inputs and ${model.outputs.length} outputs.`
+    );
+  }
+  const inner = (model.inputs?.[0] as { shape?: tfl.Shape } | undefined)?.shape ?? layer.batchInputShape;
+  const own = args.batchInputShape ?? (args.inputShape ? [args.batchSize ?? null, ...args.inputShape] : undefined);
+  if (inner != null && own != null && (inner.length !== own.length || inner.some((d, i) => i > 0 && d !== own[i]))) {
+    fail(WHERE, 'inputShape', `must agree with the input shape of the wrapped layer, [${inner.slice(1).join(', ')}]`, own.slice(1));
+  }
+  const adopted = own == null && inner != null ? { batchInputShape: inner } : {};
+  return { ...args, ...adopted, name: args.name ?? `regularized_${++instances}` } as ConstructorParameters<typeof Wrapper>[0];
+}
+
+/** The wrapper's regularizers: one or more derivative regularizers, none of them a Hessian of the training loss. */
+function regularizerList(regularizers: unknown): DerivativeRegularizer[] {
+  const list = Array.isArray(regularizers) ? regularizers : [regularizers];
+  if (list.length === 0 || list.some((r) => !(r instanceof DerivativeRegularizer))) {
+    fail(WHERE, 'regularizers', 'must be one or more jr.regularizers.jacobian(...) / jr.regularizers.hessian(...)', regularizers);
+  }
+  if (list.some((r) => r.kind === 'hessian' && (r as unknown as { scalar: string }).scalar === 'loss')) {
+    throw new ValueError(`${WHERE}: a Hessian of scalar 'loss' needs labels: pass it to jr.callbacks.regularization({data, regularizer}).`);
+  }
+  return list as DerivativeRegularizer[];
+}
 
 /**
  * A wrapper layer (like `tf.layers.timeDistributed`) that forwards to its inner layer and, on training steps, adds
@@ -53,18 +111,14 @@ export class Regularized extends Wrapper {
   private readonly ownLosses: Array<() => tf.Scalar> = [];
   private readonly penaltyLoss = () => this.computePenalty();
 
+  /**
+   * @throws ValueError for an unknown option, a `layer` that is not a single-input, single-output `tf.layers.Layer`
+   * (or whose input shape contradicts the wrapper's), or `regularizers` that are not one or more derivative
+   * regularizers.
+   */
   constructor(args: RegularizedArgs) {
-    super({ ...args, name: args.name ?? `regularized_${++instances}` } as ConstructorParameters<typeof Wrapper>[0]);
-    const list = Array.isArray(args.regularizers) ? args.regularizers : [args.regularizers];
-    if (list.length === 0 || list.some((r) => !(r instanceof DerivativeRegularizer))) {
-      throw new Error(
-        'regularized: regularizers must be one or more jr.regularizers.jacobian(...) / jr.regularizers.hessian(...); ' +
-          `got ${JSON.stringify(args.regularizers)}.`
-      );
-    }
-    if (list.some((r) => r.kind === 'hessian' && (r as unknown as { scalar: string }).scalar === 'loss')) {
-      throw new Error("regularized: a Hessian of scalar 'loss' needs labels: pass it to jr.callbacks.regularization({data, regularizer}).");
-    }
+    super(wrapperArgs(args));
+    const list = regularizerList(args.regularizers);
     this.regularizers = list;
     this.evaluations = list.map(() => 0);
     this.nonFinite = list.map(() => 0);
@@ -77,8 +131,15 @@ export class Regularized extends Wrapper {
     return `${this.name}_${kind}${same > 1 ? i : ''}`;
   }
 
-  /** Builds the inner layer and checks that square-only targets fit its per-sample input and output shapes. */
+  /**
+   * Builds the inner layer and checks that it has input derivatives (no Embedding, see `requireDifferentiable`) and
+   * that square-only targets fit its per-sample input and output shapes.
+   */
   build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    requireDifferentiable('jr.layers.regularized', this.layer);
+    if (Array.isArray(inputShape[0]) && inputShape.length !== 1) {
+      throw new ValueError(`${WHERE}: layer must take one input; got ${inputShape.length} inputs of shapes ${formatValue(inputShape)}.`);
+    }
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     if (!this.layer.built) {
       this.layer.build(shape);
@@ -126,10 +187,11 @@ export class Regularized extends Wrapper {
       let total: tf.Scalar = tf.scalar(0);
       this.regularizers.forEach((r, i) => {
         if (!r.isDue(pending.step)) return;
-        const { loss, sigma, value } = r.weightedPenalty(this.layer, pending.x, { epoch: this.epoch, step: pending.step });
+        const { loss, sigma, value, aboveBound } = r.weightedPenalty(this.layer, pending.x, { epoch: this.epoch, step: pending.step });
         this.evaluations[i]++;
         this.estimates[`${this.key(i)}_sigma`] = sigma;
         this.estimates[`${this.key(i)}_penalty`] = value;
+        if (aboveBound != null) this.estimates[`${this.key(i)}_above_bound`] = aboveBound;
         if (!Number.isFinite(value)) this.nonFinite[i]++;
         total = tf.add(total, loss);
       });
@@ -150,10 +212,20 @@ export class Regularized extends Wrapper {
     config: tf.serialization.ConfigDict,
     customObjects = {} as tf.serialization.ConfigDict
   ): T {
-    const regularizers = (config.regularizers as unknown as Array<{ className: string; config: tf.serialization.ConfigDict }>).map(
-      (r) => deserializeRegistered<DerivativeRegularizer>(r)
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) fail(WHERE, 'config', 'must be an object from getConfig()', config);
+    const { customObjects: nested, ...rest } = config as Record<string, unknown>;
+    void nested; // tfjs adds the custom objects to a nested config; they come as the third argument too
+    if (!Array.isArray(rest.regularizers)) {
+      fail(WHERE, 'config.regularizers', 'must be an array of {className, config} from getConfig()', rest.regularizers);
+    }
+    const layer = rest.layer as { className?: unknown } | null | undefined;
+    if (layer === null || typeof layer !== 'object' || typeof layer.className !== 'string') {
+      fail(WHERE, 'config.layer', 'must be a serialized layer {className, config}', layer);
+    }
+    const regularizers = (rest.regularizers as Array<{ className: string; config: tf.serialization.ConfigDict }>).map((r, i) =>
+      deserializeRegistered<DerivativeRegularizer>(r, WHERE, `config.regularizers[${i}]`)
     );
-    return Wrapper.fromConfig(cls, { ...config, regularizers } as unknown as tf.serialization.ConfigDict, customObjects) as T;
+    return Wrapper.fromConfig(cls, { ...rest, regularizers } as unknown as tf.serialization.ConfigDict, customObjects) as T;
   }
 }
 tf.serialization.registerClass(Regularized);

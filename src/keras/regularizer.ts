@@ -8,12 +8,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BatchFunction } from '../autodiff/products';
+import { ValueError, checkBoolean, checkInteger, checkNumber, checkOneOf, checkOptions, fail } from '../errors';
 import { DerivativePenalty, operatorPenalty } from '../derivative_penalty';
 import { LinearOperator } from '../linalg/operator';
 import { hessianOperator } from '../linalg/operators/hessian';
 import { jacobianOperator } from '../linalg/operators/jacobian';
+import { checkBound } from '../linalg/penalty';
 import { METHODS, Method } from '../linalg/spectral_norm';
-import { TARGETS, TargetName, UserOperator, requireSquare } from '../linalg/targets/index';
+import { TARGETS, TARGET_RULE, TargetName, UserOperator, checkUserOperator, requireSquare } from '../linalg/targets/index';
 import { linearizedJacobian } from './linearized_jacobian';
 import { Schedule, scheduleValue, validateSchedule } from './schedule';
 import { single } from './tfjs_internals';
@@ -37,6 +39,11 @@ export interface DerivativeRegularizerArgs {
   squared?: boolean;
   /** Seed of the start / projection vectors; step t uses seed + t. Default: unseeded. */
   seed?: number | null;
+  /**
+   * A Lipschitz target L ≥ 0: penalize max(0, σ_b − L)² per sample instead of σ_b² (max(0, σ_b − L) with
+   * `squared: false`). Default null: no bound.
+   */
+  bound?: number | null;
 }
 
 /** Where a regularizer is in training: the callback sets the epoch; the wrapper counts steps. */
@@ -47,7 +54,41 @@ export interface RegularizerContext {
   step: number;
 }
 
-const isEnum = <T extends string>(allowed: readonly T[], value: unknown): value is T => allowed.includes(value as T);
+/** The factory that makes `r`, for messages: 'jr.regularizers.jacobian' or 'jr.regularizers.hessian'. */
+const factoryName = (r: DerivativeRegularizer) => `jr.regularizers.${r.kind}`;
+
+/** The options of {@link DerivativeRegularizerArgs}. */
+export const REGULARIZER_OPTIONS: readonly string[] = ['weight', 'target', 'method', 'iterations', 'every', 'squared', 'seed', 'bound'];
+
+/**
+ * The constructor's options from what the user passed: a number is the weight (Keras' habit,
+ * `tf.regularizers.l2(0.01)`); an options object may hold only `known` keys.
+ */
+function regularizerArgs(where: string, args: unknown, known: readonly string[]): HessianRegularizerArgs {
+  if (typeof args === 'number') return { weight: args };
+  const plain = args !== null && typeof args === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(args));
+  if (args !== undefined && !plain) {
+    fail(where, 'args', `must be the weight (a number) or an options object with keys ${known.join(', ')}`, args);
+  }
+  return checkOptions(where, args, known, 'args') as HessianRegularizerArgs;
+}
+
+/**
+ * Checks `penalty`'s arguments and fills the context in: epoch and step default to 0.
+ */
+function penaltyContext(where: string, model: unknown, x: unknown, context: unknown, y: unknown): RegularizerContext {
+  if (typeof model !== 'function' && !(model instanceof tfl.layers.Layer)) {
+    fail(where, 'model', 'must be a tf.layers.Layer, a tf.LayersModel or a function x ↦ f(x)', model);
+  }
+  if (!(x instanceof tf.Tensor) || x.rank < 1) fail(where, 'x', 'must be a tensor [B, ...] (a batch)', x instanceof tf.Tensor ? x.shape : x);
+  const { epoch = 0, step = 0 } = checkOptions(where, context, ['epoch', 'step'], 'context');
+  checkNumber(where, 'context.epoch', epoch, { min: 0 });
+  checkInteger(where, 'context.step', step, 0);
+  if (y !== undefined && !(y instanceof tf.Tensor && y.shape[0] === x.shape[0])) {
+    fail(where, 'y', `must be undefined or a tensor of labels [${x.shape[0]}, ...] (x's batch)`, y instanceof tf.Tensor ? y.shape : y);
+  }
+  return { epoch: epoch as number, step: step as number };
+}
 
 /**
  * Base class of the derivative regularizers: penalty = weight · ‖vᵀ(A − T)‖² with A from the subclass. Serializable
@@ -68,35 +109,45 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
   readonly squared: boolean;
   /** Seed of the start / projection vectors (step t uses seed + t), or null for unseeded. */
   readonly seed: number | null;
+  /** The Lipschitz target L (penalty max(0, σ − L)²), or null for none. */
+  readonly bound: number | null;
 
-  constructor(args: DerivativeRegularizerArgs = {}) {
+  /** Options object, or a number: the weight (as `tf.regularizers.l2(0.01)` takes it). */
+  constructor(args: DerivativeRegularizerArgs | number = {}) {
     super();
-    const name = this.getClassName();
-    this.weight = args.weight ?? 0.01;
-    this.target = args.target ?? 'zero';
-    this.method = args.method ?? 'lanczos';
-    this.iterations = args.iterations ?? 4;
-    this.every = args.every ?? 1;
-    this.squared = args.squared ?? true;
-    this.seed = args.seed ?? null;
-    validateSchedule(`${name}: weight`, this.weight, (w) => (Number.isFinite(w) && w >= 0 ? null : 'must be a finite number ≥ 0'));
-    validateSchedule(`${name}: iterations`, this.iterations, (n) =>
+    const where = factoryName(this);
+    const options = regularizerArgs(where, args, this.optionKeys());
+    const given = <T>(value: T | undefined, fallback: T): T => (value === undefined ? fallback : value);
+    this.weight = given(options.weight, 0.01);
+    this.target = given(options.target, 'zero');
+    this.method = given(options.method, 'lanczos');
+    this.iterations = given(options.iterations, 4);
+    this.every = given(options.every, 1);
+    this.squared = given(options.squared, true);
+    this.seed = given(options.seed, null);
+    this.bound = checkBound(factoryName(this), options.bound);
+    validateSchedule(where, 'weight', this.weight, (w) => (Number.isFinite(w) && w >= 0 ? null : 'must be a finite number ≥ 0'));
+    validateSchedule(where, 'iterations', this.iterations, (n) =>
       Number.isInteger(n) && n >= 1 && n <= MAX_ITERATIONS ? null : `must be an integer from 1 to ${MAX_ITERATIONS}`
     );
-    if (typeof this.target === 'string' ? !(this.target in TARGETS) : typeof this.target?.matvec !== 'function') {
-      throw new Error(
-        `${name}: target must be one of ${Object.keys(TARGETS).map((t) => `'${t}'`).join(', ')} or a user operator ` +
-          `{matvec, rmatvec}; got ${JSON.stringify(this.target)}.`
-      );
+    if (typeof this.target === 'string') {
+      if (!Object.prototype.hasOwnProperty.call(TARGETS, this.target)) fail(where, 'target', TARGET_RULE, this.target);
+    } else if (this.target === null || typeof this.target !== 'object') {
+      fail(where, 'target', TARGET_RULE, this.target);
+    } else {
+      checkUserOperator(where, this.target);
     }
-    if (!isEnum(METHODS, this.method)) {
-      throw new Error(`${name}: method must be one of ${METHODS.map((m) => `'${m}'`).join(', ')}; got ${JSON.stringify(this.method)}.`);
+    checkOneOf(where, 'method', this.method, METHODS);
+    checkInteger(where, 'every', this.every, 1);
+    checkBoolean(where, 'squared', this.squared);
+    if (this.seed !== null && !(typeof this.seed === 'number' && Number.isSafeInteger(this.seed))) {
+      fail(where, 'seed', 'must be an integer or null', this.seed);
     }
-    if (!(Number.isInteger(this.every) && this.every >= 1)) {
-      throw new Error(`${name}: every must be an integer ≥ 1 (steps between penalties); got ${JSON.stringify(this.every)}.`);
-    }
-    if (typeof this.squared !== 'boolean') throw new Error(`${name}: squared must be true or false; got ${JSON.stringify(this.squared)}.`);
-    if (this.seed != null && !Number.isInteger(this.seed)) throw new Error(`${name}: seed must be an integer or null; got ${JSON.stringify(this.seed)}.`);
+  }
+
+  /** The option keys the constructor accepts (a subclass adds its own). */
+  protected optionKeys(): readonly string[] {
+    return REGULARIZER_OPTIONS;
   }
 
   /** A short key for logs: 'jacobian' or 'hessian'. */
@@ -121,47 +172,55 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
    */
   checkShapes(inShape: number[], outShape: number[]): void {
     if (typeof this.target !== 'string' || this.target === 'zero') return;
-    requireSquare({ inShape, outShape: this.kind === 'hessian' ? inShape : outShape }, this.target);
+    requireSquare({ inShape, outShape: this.kind === 'hessian' ? inShape : outShape }, this.target, factoryName(this));
   }
 
   /**
    * The unweighted penalty of one batch and its per-sample estimate (see `jacobianPenalty`), for a function or a
    * layer / model (run in inference mode; a stack of built-in layers gets the linearized Jacobian).
    */
-  penalty(model: BatchFunction | tfl.layers.Layer, x: tf.Tensor, context: RegularizerContext, y?: tf.Tensor): DerivativePenalty {
+  penalty(model: BatchFunction | tfl.layers.Layer, x: tf.Tensor, context: Partial<RegularizerContext> = {}, y?: tf.Tensor): DerivativePenalty {
+    const { epoch, step } = penaltyContext(`${factoryName(this)}(…).penalty`, model, x, context, y);
     const layer = model instanceof tfl.layers.Layer ? model : undefined;
     const f: BatchFunction = layer ? (z) => single(layer.call(z, { training: false })) : (model as BatchFunction);
     return operatorPenalty(() => this.operator(f, x, y, layer), {
       target: this.target,
       method: this.method,
-      iterations: scheduleValue(this.iterations, context.epoch),
+      iterations: scheduleValue(this.iterations, epoch),
       squared: this.squared,
-      seed: this.seed == null ? undefined : this.seed + context.step
+      seed: this.seed == null ? undefined : this.seed + step,
+      bound: this.bound
     });
   }
 
   /**
    * What a training step adds: weight(epoch) · penalty, or 0 when the penalty is not finite (it never reaches the
-   * weights), with the batch-mean σ and the penalty's value for the logs.
+   * weights), with the batch-mean σ and the penalty's value for the logs; with a bound L, also `aboveBound`, the
+   * fraction of the batch with σ_b > L. The estimate's σ and vectors are disposed here.
    */
   weightedPenalty(
     model: BatchFunction | tfl.layers.Layer,
     x: tf.Tensor,
-    context: RegularizerContext,
+    context: Partial<RegularizerContext> = {},
     y?: tf.Tensor
-  ): { loss: tf.Scalar; sigma: number; value: number } {
+  ): { loss: tf.Scalar; sigma: number; value: number; aboveBound?: number } {
     return tf.tidy(() => {
+      // The tidy disposes σ and the vectors with every other intermediate; only the loss leaves it.
       const { penalty, sigma } = this.penalty(model, x, context, y);
       const value = penalty.dataSync()[0];
-      const loss = Number.isFinite(value) ? (tf.mul(this.weightAt(context.epoch), penalty) as tf.Scalar) : tf.scalar(0);
-      return { loss, sigma: tf.mean(sigma).dataSync()[0], value };
+      const loss = Number.isFinite(value) ? (tf.mul(this.weightAt(context.epoch ?? 0), penalty) as tf.Scalar) : tf.scalar(0);
+      const mean = tf.mean(sigma).dataSync()[0];
+      const bound = this.bound;
+      if (bound == null) return { loss, sigma: mean, value };
+      const above = Array.from(sigma.dataSync()).filter((s) => s > bound).length / sigma.size;
+      return { loss, sigma: mean, value, aboveBound: above };
     });
   }
 
   getConfig(): tf.serialization.ConfigDict {
     if (typeof this.target !== 'string') {
-      throw new Error(
-        `${this.getClassName()}: a user-operator target cannot be saved in a model config; ` +
+      throw new ValueError(
+        `${factoryName(this)}: a user-operator target cannot be saved in a model config; ` +
           `save the model without it, or use one of ${Object.keys(TARGETS).join(', ')}.`
       );
     }
@@ -172,7 +231,8 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
       iterations: this.iterations as unknown as tf.serialization.ConfigDictValue,
       every: this.every,
       squared: this.squared,
-      seed: this.seed
+      seed: this.seed,
+      bound: this.bound
     };
   }
 }
@@ -188,7 +248,7 @@ export class JacobianRegularizer extends DerivativeRegularizer {
     return (layer && linearizedJacobian(layer, x)) ?? jacobianOperator(f, x);
   }
   static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
-    return new cls(configArgs(config));
+    return new cls(configArgs('jr.regularizers.jacobian', config));
   }
 }
 
@@ -210,18 +270,24 @@ export class HessianRegularizer extends DerivativeRegularizer {
   readonly scalar: HessianScalar;
   /** Per-sample loss (yTrue, yPred) ↦ [B] for scalar 'loss'; the callback sets it from the compiled model. */
   loss: ((yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor) | null = null;
+  /**
+   * For scalar 'loss': x ↦ the yPred that `loss` is given; null: the model's output. The callback sets the model's
+   * logits here (and `loss` to the cross-entropy of logits) when the model ends in softmax and is compiled with
+   * (sparse) categorical cross-entropy, so that the loss is not clipped.
+   */
+  lossPrediction: BatchFunction | null = null;
 
-  constructor(args: HessianRegularizerArgs = {}) {
+  /** Options object, or a number: the weight. */
+  constructor(args: HessianRegularizerArgs | number = {}) {
     super(args);
-    this.scalar = args.scalar ?? 'sum';
-    if (!isEnum(HESSIAN_SCALARS, this.scalar)) {
-      throw new Error(
-        `${this.getClassName()}: scalar must be one of ${HESSIAN_SCALARS.map((s) => `'${s}'`).join(', ')}; got ${JSON.stringify(this.scalar)}.`
-      );
-    }
+    const scalar = typeof args === 'number' || args?.scalar === undefined ? 'sum' : args.scalar;
+    this.scalar = checkOneOf('jr.regularizers.hessian', 'scalar', scalar, HESSIAN_SCALARS);
   }
   get kind() {
     return 'hessian';
+  }
+  protected optionKeys(): readonly string[] {
+    return [...REGULARIZER_OPTIONS, 'scalar'];
   }
   protected operator(f: BatchFunction, x: tf.Tensor, y?: tf.Tensor): LinearOperator {
     const batch = x.shape[0];
@@ -230,9 +296,10 @@ export class HessianRegularizer extends DerivativeRegularizer {
     if (this.scalar === 'loss') {
       const loss = this.loss;
       if (y == null || loss == null) {
-        throw new Error(`${this.getClassName()}: scalar 'loss' needs labels and a loss: use it with jr.callbacks.regularization({data, regularizer}).`);
+        throw new ValueError("jr.regularizers.hessian: scalar 'loss' needs labels and a loss: use it with jr.callbacks.regularization({data, regularizer}).");
       }
-      g = (z) => loss(y, f(z));
+      const predict = this.lossPrediction ?? f;
+      g = (z) => loss(y, predict(z));
     } else {
       g = this.scalar === 'sum' ? (z) => tf.sum(perSample(f(z)), 1) : (z) => tf.mean(perSample(f(z)), 1);
     }
@@ -242,12 +309,18 @@ export class HessianRegularizer extends DerivativeRegularizer {
     return { ...super.getConfig(), scalar: this.scalar };
   }
   static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
-    return new cls(configArgs(config));
+    return new cls(configArgs('jr.regularizers.hessian', config));
   }
 }
 
-/** Constructor args from a (possibly loaded) config: drops tfjs' `customObjects` key. */
-function configArgs(config: tf.serialization.ConfigDict): DerivativeRegularizerArgs {
+/**
+ * Constructor args from a (possibly loaded) config: a plain object (a number or null is refused here, where the
+ * constructor would take a number as the weight), without tfjs' `customObjects` key.
+ */
+function configArgs(where: string, config: tf.serialization.ConfigDict): DerivativeRegularizerArgs {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    fail(where, 'config', 'must be an object from getConfig()', config);
+  }
   const { customObjects, ...args } = config as Record<string, unknown>;
   void customObjects;
   return args as DerivativeRegularizerArgs;

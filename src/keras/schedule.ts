@@ -3,6 +3,9 @@
  * boundaries[i−1] ≤ epoch < boundaries[i]. The paper's Lanczos iterations, 2/4/8/16 from epochs 0/50/70/90, are
  * `{boundaries: [50, 70, 90], values: [2, 4, 8, 16]}`. A plain number is a constant schedule.
  */
+import { checkNumber, checkOptions, fail } from '../errors';
+
+/** A piecewise-constant schedule: `values[i]` from epoch `boundaries[i − 1]` on. */
 export interface PiecewiseConstant {
   /** Increasing epochs ≥ 0 at which the value changes. */
   boundaries: number[];
@@ -12,36 +15,45 @@ export interface PiecewiseConstant {
 /** A constant number or a {@link PiecewiseConstant} schedule by epoch. */
 export type Schedule = number | PiecewiseConstant;
 
-/** The schedule's value at `epoch` (0-based). */
+const SCHEDULE_KEYS = ['boundaries', 'values'] as const;
+const SCHEDULE_RULE = 'must be a number or {boundaries: number[], values: number[]} with one more value than boundaries';
+
+/**
+ * The schedule's value at `epoch` (0-based).
+ * @throws ValueError when the schedule is malformed or `epoch` is not a finite number ≥ 0.
+ */
 export function scheduleValue(schedule: Schedule, epoch: number): number {
+  checkNumber('jr.scheduleValue', 'epoch', epoch, { min: 0 });
   if (typeof schedule === 'number') return schedule;
+  validateSchedule('jr.scheduleValue', 'schedule', schedule, () => null);
   let i = 0;
   while (i < schedule.boundaries.length && epoch >= schedule.boundaries[i]) i++;
   return schedule.values[i];
 }
 
 /**
- * Checks a schedule: every value passes `check` (which returns an error text or null), boundaries increase, and
- * values.length = boundaries.length + 1. Errors name `parameter`.
+ * Checks a schedule named `parameter` of the entry point `where`: a number, or boundaries that increase from 0 on
+ * and values.length = boundaries.length + 1 (no other keys); every value passes `check`, which returns the rule it
+ * breaks or null. Errors read "<where>: <parameter>[.values[i]] <rule>; got <value>."
  */
-export function validateSchedule(parameter: string, schedule: Schedule, check: (value: number) => string | null): void {
-  const fail = (why: string) => {
-    throw new Error(`${parameter}: ${why}; got ${JSON.stringify(schedule)}.`);
-  };
+export function validateSchedule(where: string, parameter: string, schedule: unknown, check: (value: number) => string | null): void {
   if (typeof schedule === 'number') {
-    const problem = check(schedule);
-    if (problem) fail(problem);
+    const rule = check(schedule);
+    if (rule) fail(where, parameter, rule, schedule);
     return;
   }
-  const { boundaries, values } = schedule ?? ({} as PiecewiseConstant);
+  if (schedule === null || typeof schedule !== 'object' || Array.isArray(schedule)) fail(where, parameter, SCHEDULE_RULE, schedule);
+  checkOptions(where, schedule, SCHEDULE_KEYS, parameter);
+  const { boundaries, values } = schedule as Partial<PiecewiseConstant>;
   if (!Array.isArray(boundaries) || !Array.isArray(values) || values.length !== boundaries.length + 1) {
-    fail('must be a number or {boundaries: number[], values: number[]} with one more value than boundaries');
+    fail(where, parameter, SCHEDULE_RULE, schedule);
   }
-  if (boundaries.some((b, i) => !Number.isFinite(b) || b < 0 || (i > 0 && b <= boundaries[i - 1]))) {
-    fail('boundaries must be increasing epochs ≥ 0');
-  }
-  values.forEach((v) => {
-    const problem = check(v);
-    if (problem) fail(problem);
+  const increasing = boundaries.every(
+    (b, i) => typeof b === 'number' && Number.isFinite(b) && b >= 0 && (i === 0 || b > boundaries[i - 1])
+  );
+  if (!increasing) fail(where, `${parameter}.boundaries`, 'must be increasing epochs ≥ 0', boundaries);
+  values.forEach((v, i) => {
+    const rule = typeof v === 'number' ? check(v) : 'must be a number';
+    if (rule) fail(where, `${parameter}.values[${i}]`, rule, v);
   });
 }

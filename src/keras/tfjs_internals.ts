@@ -4,11 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Wrapper as WrapperType } from '@tensorflow/tfjs-layers/dist/layers/wrappers';
+import { ValueError, checkOptions, fail } from '../errors';
 
 function registered(className: string): unknown {
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
   if (entry == null) {
-    throw new Error(`tfjs-jacobian-reg: '${className}' is not registered: import '@tensorflow/tfjs-layers' before this package.`);
+    throw new ValueError(`tfjs-jacobian-reg: '${className}' is not registered: import '@tensorflow/tfjs-layers' before this package.`);
   }
   return entry[0];
 }
@@ -16,20 +17,38 @@ function registered(className: string): unknown {
 /** tfjs-layers' `Wrapper` base class (the parent of `TimeDistributed`). */
 export const Wrapper = Object.getPrototypeOf(registered('TimeDistributed')) as typeof WrapperType;
 
-/** Deserializes `{className, config}` with a class registered in tfjs' serialization map. */
-export function deserializeRegistered<T>(value: { className: string; config: tf.serialization.ConfigDict }): T {
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap[value?.className];
+/**
+ * Deserializes `{className, config}` with a class registered in tfjs' serialization map; `where` and `parameter`
+ * name the entry in errors.
+ * @throws ValueError when `value` is not `{className: string, config: object}` or the class is not registered.
+ */
+export function deserializeRegistered<T>(
+  value: { className: string; config: tf.serialization.ConfigDict },
+  where = 'tfjs-jacobian-reg',
+  parameter = 'config'
+): T {
+  checkOptions(where, value, ['className', 'config'], parameter);
+  const { className, config } = (value ?? {}) as { className?: unknown; config?: unknown };
+  if (typeof className !== 'string') fail(where, `${parameter}.className`, 'must be a registered class name', className);
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) fail(where, `${parameter}.config`, 'must be an object', config);
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
   if (entry == null) {
-    throw new Error(`Unknown class '${value?.className}': import 'tfjs-jacobian-reg' (and the package that defines it) before loading.`);
+    fail(
+      where,
+      `${parameter}.className`,
+      'must name a registered class',
+      className,
+      "Import 'tfjs-jacobian-reg' (and the package that defines the class) before loading."
+    );
   }
   const [cls, fromConfig] = entry;
-  return fromConfig(cls, value.config) as unknown as T;
+  return fromConfig(cls, config as tf.serialization.ConfigDict) as unknown as T;
 }
 
-/** The single tensor of a layer's inputs / outputs. */
-export function single(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+/** The single tensor of a layer's inputs / outputs; `where` names the caller in the error for a list of several. */
+export function single(x: tf.Tensor | tf.Tensor[], where = 'tfjs-jacobian-reg'): tf.Tensor {
   if (Array.isArray(x)) {
-    if (x.length !== 1) throw new Error(`Expected exactly one tensor, got ${x.length}.`);
+    if (x.length !== 1) throw new ValueError(`${where}: the layer must take and return exactly one tensor; got ${x.length} tensors.`);
     return x[0];
   }
   return x;

@@ -6,7 +6,8 @@
  * extreme eigenpairs; the residual of a pair is ‖S y − θ y‖ = β_k |s_k|.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { normalizeRows, rowDot } from './batched_vectors';
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkOptions } from '../errors';
+import { checkBatchApply, normalizeRows, rowDot } from './batched_vectors';
 import { Which, symmetricEigen, topIndex } from './symmetric_eigen';
 
 /** Options of {@link lanczos}. */
@@ -57,12 +58,25 @@ export function topRitzPair(alphas: number[], betas: number[], which: Which): Ri
   return { value: values[top], coefficients: s, residual: Math.abs((betas[k - 1] ?? 0) * s[k - 1]) };
 }
 
-/** Runs Lanczos on y ↦ S y (batched [B, d] → [B, d]) from start[B, d] (normalized here). */
+/** The keys of {@link LanczosOptions}. */
+const LANCZOS_OPTIONS = ['steps', 'reorthogonalize', 'tol', 'breakdownTol', 'which'] as const;
+
+/**
+ * Runs Lanczos on y ↦ S y (batched [B, d] → [B, d]) from start[B, d] (normalized here).
+ * @throws ValueError for an unknown option or a bad value, a start that is not [B, d], or apply(q) not [B, d].
+ */
 export function lanczos(apply: (q: tf.Tensor2D) => tf.Tensor2D, start: tf.Tensor2D, options: LanczosOptions): LanczosResult {
-  const { reorthogonalize = true, tol = 1e-4, breakdownTol = 1e-6, which = 'largest' } = options;
+  const where = 'jr.lanczos';
+  checkOptions(where, options, LANCZOS_OPTIONS);
+  const { steps: maxProducts, reorthogonalize = true, tol = 1e-4, breakdownTol = 1e-6, which = 'largest' } = options ?? ({} as LanczosOptions);
+  checkInteger(where, 'steps', maxProducts, 1);
+  checkBoolean(where, 'reorthogonalize', reorthogonalize);
+  checkNumber(where, 'tol', tol, { min: 0 });
+  checkNumber(where, 'breakdownTol', breakdownTol, { min: 0 });
+  checkOneOf(where, 'which', which, ['largest', 'largestMagnitude'] as const);
+  apply = checkBatchApply(where, apply, start);
   const [batchSize, dim] = start.shape;
-  if (!(options.steps >= 1)) throw new Error(`lanczos: steps must be ≥ 1, got ${options.steps}.`);
-  const maxSteps = Math.min(Math.floor(options.steps), dim);
+  const maxSteps = Math.min(maxProducts, dim);
   const basis: tf.Tensor2D[] = [normalizeRows(start)];
   const alphas: number[][] = Array.from({ length: batchSize }, () => []);
   const betas: number[][] = Array.from({ length: batchSize }, () => []);

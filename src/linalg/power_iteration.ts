@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { normalizeRows, rowDot } from './batched_vectors';
+import { checkInteger } from '../errors';
+import { checkBatchApply, normalizeRows, rowDot } from './batched_vectors';
 
 /** What {@link powerIteration} returns: per sample the top eigenvalue estimate and vector. */
 export interface PowerIterationResult {
@@ -11,12 +12,16 @@ export interface PowerIterationResult {
   steps: number;
 }
 
-/** Batched power iteration q_{j+1} = S q_j / ‖S q_j‖ for `steps` products with S, from start[B, d]. */
+/**
+ * Batched power iteration q_{j+1} = S q_j / ‖S q_j‖ for `steps` products with S, from start[B, d].
+ * @throws ValueError unless steps is an integer ≥ 1, start a [B, d] tensor and apply(q) [B, d].
+ */
 export function powerIteration(apply: (q: tf.Tensor2D) => tf.Tensor2D, start: tf.Tensor2D, steps: number): PowerIterationResult {
-  if (!(steps >= 1)) throw new Error(`powerIteration: steps must be ≥ 1, got ${steps}.`);
+  checkInteger('jr.powerIteration', 'steps', steps, 1);
+  apply = checkBatchApply('jr.powerIteration', apply, start);
   let q = normalizeRows(start);
   let values: number[] = [];
-  for (let j = 0; j < Math.floor(steps); j++) {
+  for (let j = 0; j < steps; j++) {
     const [next, rayleigh] = tf.tidy(() => {
       const w = apply(q);
       const zero = tf.equal(tf.norm(w, 'euclidean', 1, true), 0);
@@ -27,5 +32,5 @@ export function powerIteration(apply: (q: tf.Tensor2D) => tf.Tensor2D, start: tf
     q.dispose();
     q = next;
   }
-  return { values, vectors: q, steps: Math.floor(steps) };
+  return { values, vectors: q, steps };
 }

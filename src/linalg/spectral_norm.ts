@@ -6,10 +6,11 @@
  * The vectors v then give the penalty products: ‖Mᵀv‖² (output space) or ‖Mv‖² (input space, self).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkOptions, fail } from '../errors';
 import { randomUnitRows } from './batched_vectors';
 import { exactTopEigen } from './exact';
 import { lanczos } from './lanczos';
-import { LinearOperator, dense, flatMatvec, flatRmatvec, sizeOf } from './operator';
+import { LinearOperator, checkedOperator, dense, flatMatvec, flatRmatvec, sizeOf } from './operator';
 import { powerIteration } from './power_iteration';
 
 /**
@@ -74,15 +75,32 @@ export function spaceDim(m: LinearOperator, space: Space): number {
   return sizeOf(space === 'output' ? m.outShape : m.inShape);
 }
 
-/** Estimates σ_max(M_b) per sample with `method`; no gradient is recorded by the caller's products' tensors. */
-export function estimateSpectralNorm(m: LinearOperator, options: SpectralNormOptions = {}): SpectralNormEstimate {
+/** The keys of {@link SpectralNormOptions}. */
+export const SPECTRAL_NORM_OPTIONS = ['method', 'iterations', 'seed', 'tol', 'reorthogonalize'] as const;
+/**
+ * Checks the values of the estimator's options, naming `where` (a public name) in errors: method one of
+ * {@link METHODS}, iterations an integer ≥ 1, seed an integer, tol a finite number ≥ 0, reorthogonalize a boolean.
+ */
+export function checkSpectralNormOptions(where: string, options: SpectralNormOptions): void {
+  const { method, iterations, seed, tol, reorthogonalize } = options;
+  if (method !== undefined) checkOneOf(where, 'method', method, METHODS);
+  if (iterations !== undefined) checkInteger(where, 'iterations', iterations, 1);
+  if (seed != null && !(typeof seed === 'number' && Number.isInteger(seed))) fail(where, 'seed', 'must be an integer or undefined', seed);
+  if (tol !== undefined) checkNumber(where, 'tol', tol, { min: 0 });
+  if (reorthogonalize !== undefined) checkBoolean(where, 'reorthogonalize', reorthogonalize);
+}
+
+/**
+ * Estimates σ_max(M_b) per sample with `method`; no gradient is recorded by the caller's products' tensors.
+ * `where` names the public entry point in errors.
+ * @throws ValueError for an unknown option or a bad value, an operator without its fields, or a product of the
+ * wrong shape.
+ */
+export function estimateSpectralNorm(m: LinearOperator, options: SpectralNormOptions = {}, where = 'jr.estimateSpectralNorm'): SpectralNormEstimate {
+  checkOptions(where, options, SPECTRAL_NORM_OPTIONS);
+  checkSpectralNormOptions(where, options);
+  m = checkedOperator(where, m);
   const { method = 'lanczos', iterations = 8, seed } = options;
-  if (!METHODS.includes(method)) {
-    throw new Error(`method must be one of ${METHODS.map((x) => `'${x}'`).join(', ')}; got '${method}'.`);
-  }
-  if (!(Number.isInteger(iterations) && iterations >= 1)) {
-    throw new Error(`iterations must be an integer ≥ 1; got ${iterations}.`);
-  }
   const space = chooseSpace(m);
   const dim = spaceDim(m, space);
   const perGram = space === 'self' ? 1 : 2;
@@ -134,6 +152,8 @@ export function estimateSpectralNorm(m: LinearOperator, options: SpectralNormOpt
  * E Σᵢ ‖Mᵀvᵢ‖² = ‖M‖²_F (Hoffman et al. 2019).
  */
 export function randomProjections(m: LinearOperator, count: number, seed?: number): tf.Tensor3D {
+  checkInteger('jr.randomProjections', 'count', count, 1);
+  if (seed != null && !Number.isInteger(seed)) fail('jr.randomProjections', 'seed', 'must be an integer or undefined', seed);
   const dim = spaceDim(m, chooseSpace(m));
   return tf.tidy(() => tf.div(tf.randomNormal([m.batchSize, count, dim], 0, 1, 'float32', seed), Math.sqrt(count)) as tf.Tensor3D);
 }

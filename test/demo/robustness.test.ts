@@ -51,12 +51,12 @@ describe('robustness demo (tiny budget)', () => {
     const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [2], units: 2, useBias: false, activation: 'softmax', weights: [tf.tensor2d([[1, -1], [-1, 1]])] })] });
     const x = tf.tensor2d([[0.6, 0.4]]); // x W = [0.2, −0.2]: class 0, correct
     const y = tf.tensor2d([[1, 0]]);
-    expect(Array.from(fgsm(model, x, y, 0.1).dataSync()).map((v) => +v.toFixed(6))).toEqual([0.5, 0.5]);
+    expect(Array.from(fgsm(model, x, y, { epsilon: 0.1 }).dataSync()).map((v) => +v.toFixed(6))).toEqual([0.5, 0.5]);
     expect(accuracy(model, x, y)).toBe(1);
-    expect(accuracy(model, x, y, (a, b) => fgsm(model, a, b, 0.15))).toBe(0); // [0.45, 0.55] → class 1
+    expect(accuracy(model, x, y, { attack: (a, b) => fgsm(model, a, b, { epsilon: 0.15 }) })).toBe(0); // [0.45, 0.55] → class 1
     // PGD stays in the ε-ball and the [0, 1] box, and also flips the label.
-    const adv = Array.from(pgd(model, x, y, 0.15, 5).dataSync());
+    const adv = Array.from(pgd(model, x, y, { epsilon: 0.15, steps: 5 }).dataSync());
     adv.forEach((v, i) => expect(Math.abs(v - [0.6, 0.4][i])).toBeLessThanOrEqual(0.15 + 1e-6));
-    expect(accuracy(model, x, y, (a, b) => pgd(model, a, b, 0.15, 5))).toBe(0);
+    expect(accuracy(model, x, y, { attack: (a, b) => pgd(model, a, b, { epsilon: 0.15, steps: 5 }) })).toBe(0);
   });
 });

@@ -3,11 +3,11 @@ import * as jr from '../../src';
 
 describe('regularizer validation names the parameter and the allowed values', () => {
   it.each([
-    [{ weight: -1 }, /weight: must be a finite number ≥ 0/],
-    [{ weight: NaN }, /weight: must be a finite number ≥ 0/],
-    [{ iterations: 0 }, /iterations: must be an integer from 1 to 256/],
-    [{ iterations: 257 }, /iterations: must be an integer from 1 to 256/],
-    [{ iterations: { boundaries: [5], values: [2] } }, /iterations: must be a number or \{boundaries/],
+    [{ weight: -1 }, /weight must be a finite number ≥ 0/],
+    [{ weight: NaN }, /weight must be a finite number ≥ 0/],
+    [{ iterations: 0 }, /iterations must be an integer from 1 to 256/],
+    [{ iterations: 257 }, /iterations must be an integer from 1 to 256/],
+    [{ iterations: { boundaries: [5], values: [2] } }, /iterations must be a number or \{boundaries/],
     [{ iterations: { boundaries: [5, 3], values: [2, 4, 8] } }, /boundaries must be increasing/],
     [{ target: 'diagonal' }, /target must be one of 'zero', 'identity', 'transpose', 'rowSumDiagonal' or a user operator/],
     [{ method: 'arnoldi' }, /method must be one of 'lanczos', 'power', 'hutchinson', 'exact'/],

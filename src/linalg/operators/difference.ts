@@ -1,18 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LinearOperator } from '../operator';
+import { fail, formatValue } from '../../errors';
+import { LinearOperator, checkOperator, makeOperator } from '../operator';
 
-/** M = A − T: Mv = Av − Tv, Mᵀu = Aᵀu − Tᵀu; symmetric when both are. M owns A and T: `dispose` frees both. */
+/**
+ * M = A − T: Mv = Av − Tv, Mᵀu = Aᵀu − Tᵀu; symmetric when both are. M owns A and T: `dispose` frees both.
+ * @throws ValueError when T's batch or shapes differ from A's, or (on a product) A or T returns another shape.
+ */
 export function difference(a: LinearOperator, t: LinearOperator): LinearOperator {
-  return {
-    batchSize: a.batchSize,
-    inShape: a.inShape,
-    outShape: a.outShape,
+  const where = 'jr.difference';
+  checkOperator(where, a, 'A');
+  checkOperator(where, t, 'T');
+  const same = (p: number[], q: number[]) => p.length === q.length && p.every((d, i) => d === q[i]);
+  if (t.batchSize !== a.batchSize || !same(t.inShape, a.inShape) || !same(t.outShape, a.outShape)) {
+    const describe = (o: LinearOperator) => ({ batchSize: o.batchSize, inShape: o.inShape, outShape: o.outShape });
+    fail(where, 'T', `must have A's batch and shapes ${formatValue(describe(a))}`, describe(t));
+  }
+  const checkedA = makeOperator(where, a, a, 'A.');
+  const checkedT = makeOperator(where, a, t, 'T.');
+  return makeOperator(where, a, {
     symmetric: a.symmetric && t.symmetric,
-    matvec: (v) => tf.tidy(() => tf.sub(a.matvec(v), t.matvec(v))),
-    rmatvec: (u) => tf.tidy(() => tf.sub(a.rmatvec(u), t.rmatvec(u))),
+    matvec: (v) => tf.tidy(() => tf.sub(checkedA.matvec(v), checkedT.matvec(v))),
+    rmatvec: (u) => tf.tidy(() => tf.sub(checkedA.rmatvec(u), checkedT.rmatvec(u))),
     dispose: () => {
       t.dispose();
       a.dispose();
     }
-  };
+  });
 }

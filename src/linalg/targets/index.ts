@@ -3,11 +3,12 @@ import { zeroTarget } from './zero';
 import { identityTarget } from './identity';
 import { transposeTarget } from './transpose';
 import { rowSumDiagonalTarget } from './row_sum_diagonal';
-import { UserOperator, userTarget } from './user';
+import { fail } from '../../errors';
+import { UserOperator, checkUserOperator, userTarget } from './user';
 
 export type { Target, UserOperator };
 export { requireSquare } from './target';
-export { zeroTarget, identityTarget, transposeTarget, rowSumDiagonalTarget, userTarget };
+export { zeroTarget, identityTarget, transposeTarget, rowSumDiagonalTarget, userTarget, checkUserOperator };
 
 /** Built-in target names (camelCase: tfjs' save/load converts snake_case config values). */
 export type TargetName = 'zero' | 'identity' | 'transpose' | 'rowSumDiagonal';
@@ -19,16 +20,22 @@ export const TARGETS: Readonly<Record<TargetName, Target>> = {
   rowSumDiagonal: rowSumDiagonalTarget
 };
 
-/** A target by name, a user operator {matvec, rmatvec}, or a Target function. */
-export function resolveTarget(target: TargetName | UserOperator | Target = 'zero'): Target {
+/** The rule a target breaks, for messages: "must be one of 'zero', ... or a user operator {matvec, rmatvec}". */
+export const TARGET_RULE = `must be one of ${Object.keys(TARGETS)
+  .map((x) => `'${x}'`)
+  .join(', ')} or a user operator {matvec, rmatvec}`;
+
+/**
+ * A target by name, a user operator {matvec, rmatvec}, or a Target function; `where` names the caller in errors.
+ * @throws ValueError for an unknown name or a malformed user operator.
+ */
+export function resolveTarget(target: TargetName | UserOperator | Target = 'zero', where = 'jr.resolveTarget'): Target {
   if (typeof target === 'function') return target;
   if (typeof target === 'string') {
-    if (!(target in TARGETS)) {
-      throw new Error(
-        `target must be one of ${Object.keys(TARGETS).map((x) => `'${x}'`).join(', ')} or a user operator; got '${target}'.`
-      );
-    }
-    return TARGETS[target];
+    if (!Object.prototype.hasOwnProperty.call(TARGETS, target)) fail(where, 'target', TARGET_RULE, target);
+    return TARGETS[target as TargetName];
   }
+  if (target === null || typeof target !== 'object') fail(where, 'target', TARGET_RULE, target);
+  checkUserOperator(where, target);
   return userTarget(target);
 }

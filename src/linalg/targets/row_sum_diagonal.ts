@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { makeOperator } from '../operator';
 import { Target, requireSquare } from './target';
 
 /**
@@ -16,10 +17,7 @@ export const rowSumDiagonalTarget: Target = (a) => {
     const r = rowSums;
     return tf.tidy(() => tf.reshape(tf.mul(r, tf.reshape(v, [a.batchSize, -1])), [a.batchSize, ...shape]));
   };
-  return {
-    batchSize: a.batchSize,
-    inShape: a.inShape,
-    outShape: a.outShape,
+  return makeOperator('jr.rowSumDiagonalTarget', a, {
     symmetric: true,
     matvec: (v) => scale(v, a.outShape),
     rmatvec: (u) => scale(u, a.inShape),
@@ -27,5 +25,5 @@ export const rowSumDiagonalTarget: Target = (a) => {
       rowSums?.dispose();
       rowSums = null;
     }
-  };
+  });
 };

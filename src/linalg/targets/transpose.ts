@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { makeOperator } from '../operator';
 import { Target, requireSquare } from './target';
 
 /**
@@ -7,13 +8,9 @@ import { Target, requireSquare } from './target';
  */
 export const transposeTarget: Target = (a) => {
   requireSquare(a, 'transpose');
-  return {
-    batchSize: a.batchSize,
-    inShape: a.inShape,
-    outShape: a.outShape,
+  return makeOperator('jr.transposeTarget', a, {
     symmetric: a.symmetric,
     matvec: (v) => tf.reshape(a.rmatvec(tf.reshape(v, [a.batchSize, ...a.outShape])), [a.batchSize, ...a.outShape]),
-    rmatvec: (u) => tf.reshape(a.matvec(tf.reshape(u, [a.batchSize, ...a.inShape])), [a.batchSize, ...a.inShape]),
-    dispose: () => undefined
-  };
+    rmatvec: (u) => tf.reshape(a.matvec(tf.reshape(u, [a.batchSize, ...a.inShape])), [a.batchSize, ...a.inShape])
+  });
 };

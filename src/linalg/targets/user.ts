@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkOptions, fail } from '../../errors';
+import { makeOperator } from '../operator';
 import { Target } from './target';
 
 /** A user operator T given by its products, with A's batch and shapes: v[B, ...in] ↦ Tv, u[B, ...out] ↦ Tᵀu. */
@@ -11,18 +13,36 @@ export interface UserOperator {
   symmetric?: boolean;
 }
 
-/** Any T with cheap Tv and Tᵀu: a constant matrix, another network's Jacobian, .... */
+/** The keys of a {@link UserOperator}. */
+const USER_OPERATOR_KEYS = ['matvec', 'rmatvec', 'symmetric'] as const;
+
+/**
+ * Checks a user operator {matvec, rmatvec, symmetric?}: both products functions, symmetric true, false or absent,
+ * no other keys. `where` and `parameter` name it in errors.
+ */
+export function checkUserOperator(where: string, t: unknown, parameter = 'target'): UserOperator {
+  const rule = 'must be a user operator {matvec(v), rmatvec(u), symmetric?}';
+  if (t === null || typeof t !== 'object' || Array.isArray(t)) fail(where, parameter, rule, t);
+  checkOptions(where, t, USER_OPERATOR_KEYS, parameter);
+  const o = t as Record<string, unknown>;
+  if (typeof o.matvec !== 'function') fail(where, `${parameter}.matvec`, 'must be a function v ↦ Tv', o.matvec);
+  if (typeof o.rmatvec !== 'function') fail(where, `${parameter}.rmatvec`, 'must be a function u ↦ Tᵀu', o.rmatvec);
+  if (o.symmetric !== undefined && typeof o.symmetric !== 'boolean') fail(where, `${parameter}.symmetric`, 'must be true, false or absent', o.symmetric);
+  return t as UserOperator;
+}
+
+/**
+ * Any T with cheap Tv and Tᵀu: a constant matrix, another network's Jacobian, .... Its products are checked: Tv
+ * must be [B, ...outShape] and Tᵀu [B, ...inShape], A's batch and shapes.
+ * @throws ValueError when `t` is not a user operator, or (on a product) T returns another shape.
+ */
 export function userTarget(t: UserOperator): Target {
-  if (typeof t?.matvec !== 'function' || typeof t?.rmatvec !== 'function') {
-    throw new Error('userTarget(t): t must be an object with functions t.matvec(v) and t.rmatvec(u).');
-  }
-  return (a) => ({
-    batchSize: a.batchSize,
-    inShape: a.inShape,
-    outShape: a.outShape,
-    symmetric: t.symmetric ?? false,
-    matvec: (v) => t.matvec(v),
-    rmatvec: (u) => t.rmatvec(u),
-    dispose: () => undefined
-  });
+  checkUserOperator('jr.userTarget', t);
+  return (a) =>
+    makeOperator(
+      'jr.userTarget',
+      a,
+      { symmetric: t.symmetric ?? false, matvec: (v) => t.matvec(v), rmatvec: (u) => t.rmatvec(u) },
+      'target.'
+    );
 }

@@ -1,13 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { makeOperator } from '../operator';
 import { Target } from './target';
 
 /** T = 0: the classic Jacobian / Hessian regularization ‖A‖. */
-export const zeroTarget: Target = (a) => ({
-  batchSize: a.batchSize,
-  inShape: a.inShape,
-  outShape: a.outShape,
-  symmetric: true,
-  matvec: () => tf.zeros([a.batchSize, ...a.outShape]),
-  rmatvec: () => tf.zeros([a.batchSize, ...a.inShape]),
-  dispose: () => undefined
-});
+export const zeroTarget: Target = (a) =>
+  makeOperator('jr.zeroTarget', a, {
+    symmetric: true,
+    matvec: () => tf.zeros([a.batchSize, ...a.outShape]),
+    rmatvec: () => tf.zeros([a.batchSize, ...a.inShape])
+  });
