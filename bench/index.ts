@@ -62,7 +62,10 @@ function log(...args: unknown[]) {
 
 async function useBackend(name: string): Promise<boolean> {
   try {
-    if (name === 'wasm') require('@tensorflow/tfjs-backend-wasm');
+    if (name === 'wasm') {
+      require('@tensorflow/tfjs-backend-wasm');
+      jr.registerWasmKernels();
+    }
     const ok = await tf.setBackend(name);
     await tf.ready();
     return ok && tf.getBackend() === name;

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import * as jr from '../src';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXPLORATORY_DEFAULTS, ExploratoryOptions, runDiagonality, runSymmetry } from './exploratory';
 import { ARMS, Arm, ROBUSTNESS_DEFAULTS, RobustnessOptions, runRobustness } from './robustness';
@@ -29,7 +30,10 @@ const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 /** wasm is several times faster than cpu here; the package gives it the conv weight-gradient kernel it lacks. */
 async function useBackend(backend: string): Promise<void> {
-  if (backend === 'wasm') require('@tensorflow/tfjs-backend-wasm'); // optional peer: loaded only when asked for
+  if (backend === 'wasm') {
+    require('@tensorflow/tfjs-backend-wasm'); // optional peer: loaded only when asked for
+    jr.registerWasmKernels(); // the package's wasm kernels, over the ones the backend just registered
+  }
   if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' could not start`);
   await tf.ready();
   console.log(`tfjs ${tf.version_core}, backend ${tf.getBackend()}`);

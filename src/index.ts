@@ -55,8 +55,8 @@ export type { DerivativePenalty, DerivativePenaltyOptions } from './derivative_p
 export { jacobianPenalty, hessianPenalty, operatorPenalty } from './derivative_penalty';
 
 export { regularizers, layers, callbacks, io } from './keras/exports';
-export { attacks } from './attacks';
-export type { AttackName, EvaluateOptions, EvaluationResult, Norm } from './attacks';
+export { attacks } from './attacks/index';
+export type { AttackName, EvaluateOptions, EvaluationResult, Norm } from './attacks/index';
 export type { Schedule, PiecewiseConstant } from './keras/schedule';
 export { scheduleValue } from './keras/schedule';
 export type { DerivativeRegularizerArgs, HessianRegularizerArgs, HessianScalar, RegularizerContext } from './keras/regularizer';

@@ -52,7 +52,19 @@ export function randomStart(norm: Norm, x: tf.Tensor, epsilon: number, clip: Cli
   });
 }
 
+/**
+ * tf.where with the three arguments broadcast to `shape` by adding zeros (tf.where broadcasts with Tile, which is
+ * slow on wasm); `mask` is nonzero where `a` is taken.
+ */
+export function broadcastWhere(mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor, shape: number[]): tf.Tensor {
+  return tf.tidy(() => {
+    const zeros = tf.zeros(shape);
+    const widen = (t: tf.Tensor) => (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : tf.add(zeros, t));
+    return tf.where(tf.notEqual(widen(tf.cast(mask, 'float32')), 0), widen(a), widen(b));
+  });
+}
+
 /** Rows of `a` where `mask` [B] is true, else rows of `b`. */
 export function selectRows(mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.where(tf.reshape(tf.cast(mask, 'bool'), [mask.shape[0], ...a.shape.slice(1).map(() => 1)]), a, b));
+  return tf.tidy(() => broadcastWhere(tf.reshape(mask, [mask.shape[0], ...a.shape.slice(1).map(() => 1)]), a, b, a.shape));
 }

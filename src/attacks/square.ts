@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { margins } from './losses';
 import { AttackOptions, prepare } from './options';
-import { rowNorm } from './project';
+import { broadcastWhere, rowNorm, selectRows } from './project';
 import { generator, randomInt, randomSigns } from './random';
 import { AttackRun, RunOptions } from './run';
 
@@ -133,7 +133,7 @@ function l2Start(n: number, l: Layout, random: () => number): Float32Array {
 
 /** One ℓ∞ proposal: the window set to x + ε·sign (per sample and channel), clipped. */
 function linfProposal(x: tf.Tensor, best: tf.Tensor, window: tf.Tensor, signs: tf.Tensor, o: RunOptions): tf.Tensor {
-  return tf.tidy(() => tf.where(tf.cast(window, 'bool'), tf.clipByValue(tf.add(x, tf.mul(o.epsilon, signs)), o.clip[0], o.clip[1]), best));
+  return tf.tidy(() => broadcastWhere(window, tf.clipByValue(tf.add(x, tf.mul(o.epsilon, signs)), o.clip[0], o.clip[1]), best, best.shape));
 }
 
 /** One ℓ2 proposal: window 2's mass moves into window 1 (shape `eta`), then δ is rescaled to ‖δ‖₂ = ε and clipped. */
@@ -206,7 +206,7 @@ export function squareRun(logits: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, lab
     }
     const m = margin(proposal, ls);
     const improved = Uint8Array.from(m, (v, k) => (v < lowest[k] ? 1 : 0));
-    const next = tf.tidy(() => tf.where(tf.reshape(tf.tensor1d(improved, 'bool'), [active.length, 1, 1, 1]), proposal, best));
+    const next = tf.tidy(() => selectRows(tf.tensor1d(improved, 'bool'), proposal, best));
     tf.dispose([signs, w1, proposal, best]);
     best = next;
     lowest = lowest.map((v, k) => Math.min(v, m[k]));

@@ -224,21 +224,54 @@ const KERNEL_FUNCS: Record<string, (args: KernelArgs) => Info> = {
   Conv3DBackpropInputV2: conv3DBackpropInput
 };
 
-let applied = false;
+/**
+ * BatchMatMul and _FusedMatMul with a transposed operand: wasm's own kernels take a path 10–15× slower than a plain
+ * product at MLP shapes (the backward pass of every dense layer: dx = dy·Wᵀ, dW = xᵀ·dy). They are wrapped to
+ * transpose the operand explicitly (wasm's Transpose kernel) and call the stock kernel without transposes:
+ *   A·Bᵀ = A·(Bᵀ materialized),  Aᵀ·B = (Aᵀ materialized)·B.
+ */
+export const WRAPPED_WASM_KERNELS: readonly string[] = ['BatchMatMul', '_FusedMatMul'];
 
-/** Registers the missing wasm kernels and replaces the wrong ones (idempotent). */
+/** The stock kernel `stock` behind a wrapper that materializes transposed operands first. */
+function withoutTransposes(kernelName: string, stock: tf.KernelConfig): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    if (!transposeA && !transposeB) return stock.kernelFunc({ inputs, backend, attrs });
+    const { run, finish } = composer(kernelName, backend);
+    const swapLast = (t: Info) => run('Transpose', { x: t }, { perm: [...t.shape.keys()].map((i, _, all) => (i < all.length - 2 ? i : 2 * all.length - 3 - i)) });
+    const { a, b } = inputs as { a: Info; b: Info };
+    const plain = { ...inputs, a: transposeA ? swapLast(a) : a, b: transposeB ? swapLast(b) : b };
+    const out = stock.kernelFunc({ inputs: plain, backend, attrs: { ...attrs, transposeA: false, transposeB: false } }) as Info;
+    return finish(out);
+  };
+}
+
+/** Our kernel functions by name, to tell whether a registered kernel is ours. */
+const ours = new Set<tf.KernelFunc>();
+
+/**
+ * Registers the missing wasm kernels, replaces the wrong ones and wraps the slow transposed products; idempotent,
+ * and safe to call again after `@tensorflow/tfjs-backend-wasm` was imported later (which re-registers its own).
+ */
 export function registerWasmKernels(): void {
-  if (applied) return;
-  applied = true;
+  const register = (kernelName: string, kernelFunc: tf.KernelFunc, setupFunc?: tf.KernelSetupFunc) => {
+    if (tf.getKernel(kernelName, 'wasm') != null) tf.unregisterKernel(kernelName, 'wasm');
+    ours.add(kernelFunc);
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc, setupFunc });
+  };
   for (const kernelName of REPLACED_WASM_KERNELS) {
-    const stock = tf.getKernel(kernelName, 'wasm');
-    if (stock != null) tf.unregisterKernel(kernelName, 'wasm');
+    const current = tf.getKernel(kernelName, 'wasm');
     // The stock kernel's setup (it binds wasm functions) is not needed: the composed one only calls other kernels.
-    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: KERNEL_FUNCS[kernelName] as unknown as tf.KernelFunc });
+    if (current == null || !ours.has(current.kernelFunc)) register(kernelName, KERNEL_FUNCS[kernelName] as unknown as tf.KernelFunc);
   }
   for (const kernelName of WASM_KERNELS) {
-    if (tf.getKernel(kernelName, 'wasm') == null) {
-      tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: KERNEL_FUNCS[kernelName] as unknown as tf.KernelFunc });
-    }
+    if (tf.getKernel(kernelName, 'wasm') == null) register(kernelName, KERNEL_FUNCS[kernelName] as unknown as tf.KernelFunc);
+  }
+  for (const kernelName of WRAPPED_WASM_KERNELS) {
+    const stock = tf.getKernel(kernelName, 'wasm');
+    // Before the wasm backend is imported there is nothing to wrap; its import registers the stock kernels, and
+    // calling this again then wraps them.
+    if (stock == null || ours.has(stock.kernelFunc)) continue;
+    register(kernelName, withoutTransposes(kernelName, stock), stock.setupFunc);
   }
 }
