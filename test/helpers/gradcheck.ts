@@ -24,16 +24,19 @@ export function numEntries(vars: tf.Variable[]): number {
 }
 
 /**
- * Central finite differences of a scalar function of `vars`, flattened and concatenated in `vars` order:
- * g_i ≈ (f(w + h·e_i) − f(w − h·e_i)) / 2h. `f` returns a scalar tensor (or number); it runs inside tf.tidy.
- * Each variable is restored exactly after probing.
+ * Central, forward and backward differences of a scalar function of `vars`, flattened and concatenated in `vars`
+ * order: central g_i ≈ (f(w + h·e_i) − f(w − h·e_i)) / 2h, forward (f(w + h·e_i) − f(w)) / h, backward
+ * (f(w) − f(w − h·e_i)) / h. `f` returns a scalar tensor (or number); it runs inside tf.tidy. Each variable is
+ * restored exactly after probing.
  */
-export function finiteDiffGrad(f: () => tf.Scalar | number, vars: tf.Variable[], h = 5e-3): Float64Array {
-  const out = new Float64Array(numEntries(vars));
+export function oneSidedDiffs(f: () => tf.Scalar | number, vars: tf.Variable[], h: number): { central: Float64Array; forward: Float64Array; backward: Float64Array } {
+  const n = numEntries(vars);
+  const [central, forward, backward] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
   const evalF = (): number => tf.tidy(() => {
     const y = f();
     return typeof y === 'number' ? y : y.dataSync()[0];
   });
+  const f0 = evalF();
   let k = 0;
   for (const v of vars) {
     const base = v.dataSync().slice();
@@ -46,11 +49,18 @@ export function finiteDiffGrad(f: () => tf.Scalar | number, vars: tf.Variable[],
       tf.tidy(() => v.assign(tf.tensor(probe, v.shape)));
       const down = evalF();
       probe[i] = base[i];
-      out[k] = (up - down) / (2 * h);
+      central[k] = (up - down) / (2 * h);
+      forward[k] = (up - f0) / h;
+      backward[k] = (f0 - down) / h;
     }
     tf.tidy(() => v.assign(tf.tensor(base, v.shape)));
   }
-  return out;
+  return { central, forward, backward };
+}
+
+/** Central finite differences of a scalar function of `vars` (see {@link oneSidedDiffs}). */
+export function finiteDiffGrad(f: () => tf.Scalar | number, vars: tf.Variable[], h = 5e-3): Float64Array {
+  return oneSidedDiffs(f, vars, h).central;
 }
 
 /**

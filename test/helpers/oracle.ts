@@ -5,21 +5,28 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Largest singular value of a dense matrix (one-sided Jacobi / Hestenes, float64). */
-export function topSingularValue(a: number[][]): number {
-  const rows = a.length;
-  const cols = a[0].length;
-  // Orthogonalize the columns of the taller orientation; the singular values are then the column norms.
-  const m = cols <= rows ? a.map((r) => r.slice()) : a[0].map((_, j) => a.map((r) => r[j]));
-  const n = m[0].length;
+/**
+ * Top singular triplet of a small dense matrix by one-sided Jacobi (Hestenes) with accumulated rotations, in float64:
+ * W = A V is orthogonalized column by column; σ_j = ‖W_j‖, v_j = V_j, u_j = W_j / σ_j. Shares nothing with the
+ * library's Lanczos / eigen code.
+ */
+export function topSingularTriplet(a: number[][]): { sigma: number; u: number[]; v: number[] } {
+  const n = a[0].length;
+  const w = a.map((row) => row.slice());
+  const v = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  const rotate = (rows: number[][], p: number, q: number, c: number, s: number) => {
+    for (const row of rows) {
+      const [x, y] = [row[p], row[q]];
+      row[p] = c * x - s * y;
+      row[q] = s * x + c * y;
+    }
+  };
   for (let sweep = 0; sweep < 60; sweep++) {
     let rotated = false;
     for (let p = 0; p < n; p++) {
       for (let q = p + 1; q < n; q++) {
-        let alpha = 0;
-        let beta = 0;
-        let gamma = 0;
-        for (const row of m) {
+        let [alpha, beta, gamma] = [0, 0, 0];
+        for (const row of w) {
           alpha += row[p] * row[p];
           beta += row[q] * row[q];
           gamma += row[p] * row[q];
@@ -29,20 +36,26 @@ export function topSingularValue(a: number[][]): number {
         const zeta = (beta - alpha) / (2 * gamma);
         const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
         const c = 1 / Math.sqrt(1 + t * t);
-        const s = c * t;
-        for (const row of m) {
-          const x = row[p];
-          const y = row[q];
-          row[p] = c * x - s * y;
-          row[q] = s * x + c * y;
-        }
+        rotate(w, p, q, c, c * t);
+        rotate(v, p, q, c, c * t);
       }
     }
     if (!rotated) break;
   }
-  let best = 0;
-  for (let j = 0; j < n; j++) best = Math.max(best, Math.sqrt(m.reduce((s, row) => s + row[j] * row[j], 0)));
-  return best;
+  const norms = Array.from({ length: n }, (_, j) => Math.sqrt(w.reduce((s, row) => s + row[j] * row[j], 0)));
+  const top = norms.indexOf(Math.max(...norms));
+  const sigma = norms[top];
+  return { sigma, u: w.map((row) => row[top] / sigma), v: v.map((row) => row[top]) };
+}
+
+/** Dense helpers in float64 (with matVec and transpose below). */
+export const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
+export const norm = (a: number[]) => Math.sqrt(dot(a, a));
+export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Largest singular value of a dense matrix (one-sided Jacobi on the taller orientation). */
+export function topSingularValue(a: number[][]): number {
+  return topSingularTriplet(a[0].length <= a.length ? a : transpose(a)).sigma;
 }
 
 /** Per-sample Jacobians [B][m][n] of f at x, row i = ∇_x Σ_b f(x)_{b,i} (first-order tf.grad only). */

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as jr from '../../src';
-import { autodiffGrad, norm, numEntries, relError } from './gradcheck';
+import { autodiffGrad, norm, oneSidedDiffs, relError } from './gradcheck';
 
 /** 2: weight gradient of the Jacobian penalty; 3: of the Hessian penalty. */
 export type Order = 2 | 3;
@@ -29,33 +29,6 @@ export function packagePenalty(order: Order, target: PenaltyTarget, x: tf.Tensor
   const { penalty, sigma, vectors } = regularizer.penalty(target, x, { epoch: 0, step: 0 });
   tf.dispose([sigma, vectors]);
   return penalty;
-}
-
-/** Central, forward and backward differences of f over every entry of `vars` (restored exactly afterwards). */
-export function oneSidedDiffs(f: () => tf.Scalar, vars: tf.Variable[], h: number): { central: Float64Array; forward: Float64Array; backward: Float64Array } {
-  const n = numEntries(vars);
-  const [central, forward, backward] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
-  const evalF = () => tf.tidy(() => f().dataSync()[0]);
-  const f0 = evalF();
-  let k = 0;
-  for (const v of vars) {
-    const base = v.dataSync().slice();
-    const probe = Float32Array.from(base);
-    for (let i = 0; i < base.length; i++, k++) {
-      probe[i] = base[i] + h;
-      tf.tidy(() => v.assign(tf.tensor(probe, v.shape)));
-      const up = evalF();
-      probe[i] = base[i] - h;
-      tf.tidy(() => v.assign(tf.tensor(probe, v.shape)));
-      const down = evalF();
-      probe[i] = base[i];
-      central[k] = (up - down) / (2 * h);
-      forward[k] = (up - f0) / h;
-      backward[k] = (f0 - down) / h;
-    }
-    tf.tidy(() => v.assign(tf.tensor(base, v.shape)));
-  }
-  return { central, forward, backward };
 }
 
 /** Result of {@link checkWeightGradient}: relative error, the gradient norm, and how many kinks were met. */

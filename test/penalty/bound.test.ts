@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as jr from '../../src';
-import { mean, topSingularTriplet, transpose } from './svd';
+import { mean, topSingularTriplet, transpose } from '../helpers/oracle';
 
 type Options = jr.DerivativePenaltyOptions;
 const METHOD_OPTIONS: Record<'exact' | 'lanczos' | 'power', Options> = {

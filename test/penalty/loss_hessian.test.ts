@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as jr from '../../src';
-import { mean, topSingularTriplet } from './svd';
+import { mean, topSingularTriplet } from '../helpers/oracle';
 
 const K = [
   [10, 0, 0],

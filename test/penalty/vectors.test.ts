@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as jr from '../../src';
 import { mlp } from '../helpers/models';
 import { hessianByRows, jacobianByRows } from '../helpers/oracle';
-import { dot, norm, topSingularTriplet } from './svd';
+import { dot, norm, topSingularTriplet } from '../helpers/oracle';
 
 const OPTIONS: Array<[string, jr.DerivativePenaltyOptions]> = [
   ['exact', { method: 'exact' }],
