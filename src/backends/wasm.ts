@@ -261,8 +261,9 @@ export function registerWasmKernels(): void {
   };
   for (const kernelName of REPLACED_WASM_KERNELS) {
     const current = tf.getKernel(kernelName, 'wasm');
-    // The stock kernel's setup (it binds wasm functions) is not needed: the composed one only calls other kernels.
-    if (current == null || !ours.has(current.kernelFunc)) register(kernelName, KERNEL_FUNCS[kernelName] as unknown as tf.KernelFunc);
+    // Replaced only once the backend has registered its own (registering first would make its import warn). The
+    // stock kernel's setup (it binds wasm functions) is not needed: the composed one only calls other kernels.
+    if (current != null && !ours.has(current.kernelFunc)) register(kernelName, KERNEL_FUNCS[kernelName] as unknown as tf.KernelFunc);
   }
   for (const kernelName of WASM_KERNELS) {
     if (tf.getKernel(kernelName, 'wasm') == null) register(kernelName, KERNEL_FUNCS[kernelName] as unknown as tf.KernelFunc);
