@@ -5,7 +5,8 @@
  * Importing the package re-registers some tfjs gradients globally so that second and third order derivatives are
  * correct (see docs/GRADIENT-FIXES.md); `applyGradientFixes()` is idempotent. It also gives the wasm backend the
  * kernels it lacks (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropInput / Filter) and replaces its wrong Conv3D
- * backprop kernels (`WASM_KERNELS`; call `registerWasmKernels()` again if the wasm backend is imported afterwards).
+ * backprop kernels and its max-pool kernels that start each window at FLT_MIN instead of −∞ (`WASM_KERNELS`; call
+ * `registerWasmKernels()` again if the wasm backend is imported afterwards).
  */
 import '@tensorflow/tfjs-layers';
 import { applyGradientFixes } from './autodiff/gradient_fixes';

@@ -253,6 +253,8 @@ const maxPoolGradGrad: tf.GradConfig = {
 /**
  * ddy[o] = ddx[argmax of window o] as a custom op: the argmax indices are computed inside the op, off the tape,
  * and its gradient is maxPoolBackprop again (the two maps are adjoint), so it differentiates to any order.
+ * The webgl backend returns the argmax as float32 (exact integers below 2²⁴); it is rounded and cast to int32 for
+ * gather. cpu and wasm return int32 and take the same path as before.
  */
 function maxPoolRoute(ddx: tf.Tensor4D, x: tf.Tensor4D, attrs: Attrs): tf.Tensor {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolAttrs;
@@ -262,8 +264,10 @@ function maxPoolRoute(ddx: tf.Tensor4D, x: tf.Tensor4D, attrs: Attrs): tf.Tensor
   const route = tf.customGrad((g: tf.Tensor | tf.GradSaveFunc, xin: tf.Tensor | tf.GradSaveFunc,
     save: tf.Tensor | tf.GradSaveFunc) => {
     (save as tf.GradSaveFunc)([xin as tf.Tensor]);
-    const { indexes } = tf.maxPoolWithArgmax(xin as tf.Tensor4D, filterSize, strides, pad, true);
+    const { result, indexes: raw } = tf.maxPoolWithArgmax(xin as tf.Tensor4D, filterSize, strides, pad, true);
+    const indexes = raw.dtype === 'int32' ? raw : tf.cast(tf.round(raw), 'int32');
     const value = tf.reshape(tf.gather(tf.reshape(g as tf.Tensor, [-1]), tf.reshape(indexes, [-1])), indexes.shape);
+    tf.dispose(indexes === raw ? [result] : [result, raw, indexes]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>

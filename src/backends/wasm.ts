@@ -18,6 +18,7 @@
  * kernel wasm has.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { registerWasmMaxPoolKernels } from './wasm_max_pool';
 
 type Info = tf.TensorInfo;
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -275,4 +276,5 @@ export function registerWasmKernels(): void {
     if (stock == null || ours.has(stock.kernelFunc)) continue;
     register(kernelName, withoutTransposes(kernelName, stock), stock.setupFunc);
   }
+  registerWasmMaxPoolKernels();
 }
