@@ -337,8 +337,9 @@
             const loss = Number(logs.loss);
             arm.loss.push({ step, loss });
             if (regularized) {
-              const sigma = wrapper.estimates[`${key}_sigma`];
-              const penalty = wrapper.estimates[`${key}_penalty`];
+              // The regularization callback (earlier in the list) has read them after the step, asynchronously.
+              const sigma = Number(logs[`${key}_sigma`]);
+              const penalty = Number(logs[`${key}_penalty`]);
               arm.trainEstimates.push({ step, sigma, penalty });
               push(lossChart, 1, step, loss);
               push(lossChart, 2, step, loss - c.weight * penalty);

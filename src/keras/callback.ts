@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { exactLoss } from './logit_loss';
+import { PendingEstimates } from './estimates';
 import { DerivativeRegularizer, HessianRegularizer } from './regularizer';
 import { Regularized, findRegularized } from './regularized';
 import { requireDifferentiable } from './differentiable';
@@ -123,7 +124,7 @@ export class RegularizationCallback extends tfl.Callback {
   private step = 0;
   private epoch = 0;
   private sums: Record<string, { total: number; count: number }> = {};
-  private ownEstimates: Record<string, number> = {};
+  private readonly ownEstimates = new PendingEstimates();
   private restoreOptimizer: (() => void) | null = null;
   /** The mini-batch of `data` for the current step's network penalty, if due. */
   private pending: [tf.Tensor, tf.Tensor] | null = null;
@@ -173,6 +174,8 @@ export class RegularizationCallback extends tfl.Callback {
     this.stopReason = null;
     this.skippedSteps = 0;
     this.guardOptimizer(this.model.optimizer);
+    // The guard checks every gradient, so the penalties need not be read inside the step.
+    this.wrappers.forEach((w) => (w.guarded = true));
     if (this.regularizer instanceof HessianRegularizer && this.regularizer.scalar === 'loss') {
       // The user's loss on the outputs, else the exact cross-entropy of the logits where it applies, else the
       // compiled loss on the outputs.
@@ -189,6 +192,7 @@ export class RegularizationCallback extends tfl.Callback {
   async onTrainEnd(): Promise<void> {
     this.restoreOptimizer?.();
     this.restoreOptimizer = null;
+    this.wrappers.forEach((w) => (w.guarded = false));
     this.iterator = null;
     this.disposePending();
   }
@@ -210,7 +214,8 @@ export class RegularizationCallback extends tfl.Callback {
   async onBatchEnd(_batch: number, logs?: tfl.Logs): Promise<void> {
     this.disposePending();
     this.step++;
-    const estimates: Record<string, number> = Object.assign({}, this.ownEstimates, ...this.wrappers.map((w) => w.estimates));
+    // Read after the step, asynchronously: nothing inside the step waits for these values.
+    const estimates: Record<string, number> = Object.assign({}, await this.ownEstimates.read(), ...(await Promise.all(this.wrappers.map((w) => w.readEstimates()))));
     for (const [key, value] of Object.entries(estimates)) {
       if (logs) logs[key] = value;
       const s = (this.sums[key] = this.sums[key] ?? { total: 0, count: 0 });
@@ -218,7 +223,7 @@ export class RegularizationCallback extends tfl.Callback {
       s.count++;
     }
     const loss = logs?.loss as number | tf.Scalar | undefined;
-    const lossValue = typeof loss === 'number' || loss == null ? loss : loss.dataSync()[0];
+    const lossValue = typeof loss === 'number' || loss == null ? loss : (await loss.data())[0];
     const bad = Object.entries(estimates).find(([k, v]) => k.endsWith('_penalty') && !Number.isFinite(v));
     const why =
       this.skippedSteps > 0
@@ -257,11 +262,9 @@ export class RegularizationCallback extends tfl.Callback {
     const regularizer = this.regularizer;
     if (regularizer == null || this.pending == null) return tf.scalar(0);
     const [x, y] = this.pending;
-    const { loss, sigma, value, aboveBound } = regularizer.weightedPenalty(this.model, x, { epoch: this.epoch, step: this.step }, y);
+    const { loss, stats, read } = regularizer.stepPenalty(this.model, x, { epoch: this.epoch, step: this.step }, y, this.restoreOptimizer != null);
     this.evaluations++;
-    const key = `${NETWORK_KEY}_${regularizer.kind}`;
-    this.ownEstimates = { [`${key}_sigma`]: sigma, [`${key}_penalty`]: value };
-    if (aboveBound != null) this.ownEstimates[`${key}_above_bound`] = aboveBound;
+    this.ownEstimates.put(`${NETWORK_KEY}_${regularizer.kind}`, stats, read);
     return loss;
   }
 

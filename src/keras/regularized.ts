@@ -13,6 +13,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import { requireDifferentiable } from './differentiable';
 import { ValueError, checkOptions, fail, formatValue } from '../errors';
+import { Estimates, PendingEstimates } from './estimates';
 import { DerivativeRegularizer } from './regularizer';
 import { Wrapper, deserializeRegistered, single } from './tfjs_internals';
 
@@ -24,11 +25,7 @@ export interface RegularizedArgs extends LayerArgs {
   regularizers: DerivativeRegularizer | DerivativeRegularizer[];
 }
 
-/**
- * The latest estimates of one wrapper, keyed like the logs: `<name>_<kind>_sigma`, `<name>_<kind>_penalty`, and
- * with a bound L `<name>_<kind>_above_bound` (the fraction of the batch with σ_b > L).
- */
-export type Estimates = Record<string, number>;
+export type { Estimates } from './estimates';
 
 let instances = 0;
 
@@ -103,10 +100,12 @@ export class Regularized extends Wrapper {
   epoch = 0;
   /** Penalty evaluations made, per regularizer. */
   readonly evaluations: number[];
-  /** Penalties dropped because they were not finite, per regularizer. */
-  readonly nonFinite: number[];
-  /** The latest estimates (updated on penalty steps). */
-  estimates: Estimates = {};
+  /** Whether `jr.callbacks.regularization` guards the optimizer (then nothing is read inside a step); set by it. */
+  guarded = false;
+  private readonly dropped: number[];
+  private readonly pendingEstimates = new PendingEstimates((prefix, v) => {
+    if (!Number.isFinite(v[1])) this.dropped[this.regularizers.findIndex((_, i) => this.key(i) === prefix)]++;
+  });
   private pending: { x: tf.Tensor; step: number } | null = null;
   private readonly ownLosses: Array<() => tf.Scalar> = [];
   private readonly penaltyLoss = () => this.computePenalty();
@@ -121,7 +120,23 @@ export class Regularized extends Wrapper {
     const list = regularizerList(args.regularizers);
     this.regularizers = list;
     this.evaluations = list.map(() => 0);
-    this.nonFinite = list.map(() => 0);
+    this.dropped = list.map(() => 0);
+  }
+
+  /** Penalties dropped because they were not finite, per regularizer (reads pending estimates). */
+  get nonFinite(): number[] {
+    void this.pendingEstimates.latest;
+    return this.dropped;
+  }
+
+  /** The latest estimates, keyed like the logs (reads pending ones synchronously; the callback reads them with `readEstimates`). */
+  get estimates(): Estimates {
+    return this.pendingEstimates.latest;
+  }
+
+  /** The latest estimates, read from the device asynchronously. */
+  readEstimates(): Promise<Estimates> {
+    return this.pendingEstimates.read();
   }
 
   /** The log key of regularizer i: `<wrapper name>_<kind>[i]`. */
@@ -187,12 +202,9 @@ export class Regularized extends Wrapper {
       let total: tf.Scalar = tf.scalar(0);
       this.regularizers.forEach((r, i) => {
         if (!r.isDue(pending.step)) return;
-        const { loss, sigma, value, aboveBound } = r.weightedPenalty(this.layer, pending.x, { epoch: this.epoch, step: pending.step });
+        const { loss, stats, read } = r.stepPenalty(this.layer, pending.x, { epoch: this.epoch, step: pending.step }, undefined, this.guarded);
         this.evaluations[i]++;
-        this.estimates[`${this.key(i)}_sigma`] = sigma;
-        this.estimates[`${this.key(i)}_penalty`] = value;
-        if (aboveBound != null) this.estimates[`${this.key(i)}_above_bound`] = aboveBound;
-        if (!Number.isFinite(value)) this.nonFinite[i]++;
+        this.pendingEstimates.put(this.key(i), stats, read);
         total = tf.add(total, loss);
       });
       return total;

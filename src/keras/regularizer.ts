@@ -194,6 +194,33 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
   }
 
   /**
+   * What a training step adds, kept on the device: `loss` = weight(epoch) · penalty, or 0 when the penalty is not
+   * finite, and `stats` = [mean_b σ_b, penalty, fraction of σ_b > L (with a bound L)] for the logs.
+   * Unguarded, the stats are read (one sync; returned as `read`) so that a non-finite penalty never joins the loss. `guarded` (the callback
+   * checks every gradient before the optimizer applies it, and skips a step whose gradients are not finite): nothing
+   * is read; a non-finite penalty is masked out of the loss on the device and its step skipped by that check.
+   */
+  stepPenalty(
+    model: BatchFunction | tfl.layers.Layer,
+    x: tf.Tensor,
+    context: Partial<RegularizerContext> = {},
+    y?: tf.Tensor,
+    guarded = false
+  ): { loss: tf.Scalar; stats: tf.Tensor1D; read?: Float32Array } {
+    return tf.tidy(() => {
+      // The tidy disposes σ and the vectors with every other intermediate; only the loss and the stats leave it.
+      const { penalty, sigma } = this.penalty(model, x, context, y);
+      const parts = [tf.mean(sigma), penalty];
+      if (this.bound != null) parts.push(tf.mean(tf.cast(tf.greater(sigma, this.bound), 'float32')));
+      const stats = tf.stack(parts) as tf.Tensor1D;
+      const weighted = tf.mul(this.weightAt(context.epoch ?? 0), penalty) as tf.Scalar;
+      if (guarded) return { loss: tf.where(tf.isFinite(penalty), weighted, tf.zerosLike(weighted)) as tf.Scalar, stats };
+      const read = stats.dataSync() as Float32Array; // one read of all the stats
+      return { loss: Number.isFinite(read[1]) ? weighted : tf.scalar(0), stats, read };
+    });
+  }
+
+  /**
    * What a training step adds: weight(epoch) · penalty, or 0 when the penalty is not finite (it never reaches the
    * weights), with the batch-mean σ and the penalty's value for the logs; with a bound L, also `aboveBound`, the
    * fraction of the batch with σ_b > L. The estimate's σ and vectors are disposed here.
@@ -204,17 +231,10 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
     context: Partial<RegularizerContext> = {},
     y?: tf.Tensor
   ): { loss: tf.Scalar; sigma: number; value: number; aboveBound?: number } {
-    return tf.tidy(() => {
-      // The tidy disposes σ and the vectors with every other intermediate; only the loss leaves it.
-      const { penalty, sigma } = this.penalty(model, x, context, y);
-      const value = penalty.dataSync()[0];
-      const loss = Number.isFinite(value) ? (tf.mul(this.weightAt(context.epoch ?? 0), penalty) as tf.Scalar) : tf.scalar(0);
-      const mean = tf.mean(sigma).dataSync()[0];
-      const bound = this.bound;
-      if (bound == null) return { loss, sigma: mean, value };
-      const above = Array.from(sigma.dataSync()).filter((s) => s > bound).length / sigma.size;
-      return { loss, sigma: mean, value, aboveBound: above };
-    });
+    const { loss, stats, read } = this.stepPenalty(model, x, context, y);
+    const [sigma, value, aboveBound] = read as Float32Array;
+    stats.dispose();
+    return aboveBound === undefined ? { loss, sigma, value } : { loss, sigma, value, aboveBound };
   }
 
   getConfig(): tf.serialization.ConfigDict {

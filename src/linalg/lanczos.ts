@@ -101,10 +101,11 @@ export function lanczos(apply: (q: tf.Tensor2D) => tf.Tensor2D, start: tf.Tensor
       }
       return [w, alpha, tf.norm(w, 'euclidean', 1)] as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
     });
-    const alphaValues = alpha.dataSync();
-    const betaValues = beta.dataSync();
-    alpha.dispose();
-    beta.dispose();
+    // One read per product: α and β feed the host-side tridiagonal eigen-solve and the early stop.
+    const both = tf.concat([alpha, beta]);
+    const values = both.dataSync();
+    const [alphaValues, betaValues] = [values.subarray(0, batchSize), values.subarray(batchSize)];
+    tf.dispose([alpha, beta, both]);
     const inverseBeta = new Array<number>(batchSize).fill(0);
     for (let b = 0; b < batchSize; b++) {
       if (!active[b]) continue;
