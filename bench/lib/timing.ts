@@ -14,7 +14,8 @@ export const median = (values: number[]) => quantile(values, 0.5);
 /** Something that runs once and returns tensors to wait on (dataSync) and dispose, or nothing. */
 export type Job = () => tf.Tensor | tf.Tensor[] | void | Promise<tf.Tensor | tf.Tensor[] | void>;
 
-async function runOnce(job: Job): Promise<number> {
+/** Wall milliseconds of one run of `job`, its outputs synced (dataSync) and disposed. */
+export async function runOnce(job: Job): Promise<number> {
   const t0 = performance.now();
   const out = await job();
   const list = out == null ? [] : Array.isArray(out) ? out : [out];
