@@ -132,6 +132,7 @@ program
   .option('--queries <n>', 'Square queries', int, s.queries)
   .option('--attack-batch <n>', 'attack batch size', int, s.attackBatch)
   .option('--bound-fraction <x>', 'bound arms: L = x · mean σ_max(J) of the plain models', positive, s.boundFraction)
+  .option('--workers <n>', 'processes training and attacking in parallel (tfjs wasm uses one core each; default: 2)', int, s.workers)
   .option('--out <dir>', 'output folder', s.outDir)
   .option('--quick', 'one seed, two weights per arm (≤ 3 min)')
   .option('--full', 'Fashion-MNIST, the CNN, 10,000 training images, 5 epochs, 1,000 evaluation images')
@@ -165,6 +166,7 @@ program
       queries: opts.queries,
       attackBatch: opts.attackBatch,
       boundFraction: opts.boundFraction,
+      workers: opts.workers,
       outDir: opts.out,
       command: `npm run demo -- ${process.argv.slice(2).join(' ')}`,
       quiet: !!opts.quiet,

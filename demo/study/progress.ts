@@ -1,7 +1,8 @@
 /**
  * Progress of the whole study with an estimate of the time left. Work is counted in units: a training step of an
  * arm costs its measured seconds per step once one model of that arm has trained (before that, the arm's prior
- * relative cost × the fastest measured step), and an attack run costs the measured mean seconds per run.
+ * relative cost × the fastest measured step), and an attack run costs the measured mean seconds per run. Jobs run
+ * `workers` at a time, so the time left is the work left divided by min(workers, unfinished jobs).
  */
 import { SingleBar } from 'cli-progress';
 
@@ -27,16 +28,17 @@ export class StudyProgress {
   private attackRuns = 0;
   private attackTotal = 0;
   private done = 0; // finished jobs
-  private stepsInJob = 0;
-  private attacksInJob = 0;
+  private readonly state: Array<{ steps: number; attacks: number; done: boolean }>;
   private readonly bar: SingleBar | null;
 
   constructor(
     private readonly jobs: Job[],
+    private readonly workers: number,
     quiet: boolean
   ) {
-    this.bar = quiet ? null : new SingleBar({ format: '{bar} {percentage}% | model {model}/{models} {label} | {elapsed} elapsed, ~{left} left', hideCursor: true });
-    this.bar?.start(100, 0, { model: 1, models: jobs.length, label: '', elapsed: '0 s', left: '?' });
+    this.state = jobs.map(() => ({ steps: 0, attacks: 0, done: false }));
+    this.bar = quiet ? null : new SingleBar({ format: '{bar} {percentage}% | models done {model}/{models} {label} | {elapsed} elapsed, ~{left} left', hideCursor: true });
+    this.bar?.start(100, 0, { model: 0, models: jobs.length, label: '', elapsed: '0 s', left: '?' });
   }
 
   /** Seconds one step of `job` is expected to take. */
@@ -48,27 +50,29 @@ export class StudyProgress {
     return Number.isFinite(base) ? base * job.stepCost : NaN;
   }
 
-  /** Expected seconds left: the unfinished part of the current job plus every later job. */
+  /** Expected seconds left: the unfinished work of every job, shared by the workers. */
   private left(): number {
     const attack = this.attackSeconds ?? NaN;
     let total = 0;
-    this.jobs.slice(this.done).forEach((job, i) => {
-      const steps = i === 0 ? job.steps - this.stepsInJob : job.steps;
-      const attacks = i === 0 ? job.attacks - this.attacksInJob : job.attacks;
-      total += steps * this.stepTime(job) + attacks * attack;
+    let open = 0;
+    this.jobs.forEach((job, i) => {
+      const s = this.state[i];
+      if (s.done) return;
+      open++;
+      total += Math.max(0, job.steps - s.steps) * this.stepTime(job) + Math.max(0, job.attacks - s.attacks) * attack;
     });
-    return total;
+    return open ? total / Math.min(this.workers, open) : 0;
   }
 
   private update(label: string): void {
     const elapsed = (performance.now() - this.start) / 1000;
     const left = this.left();
     const fraction = Number.isFinite(left) ? elapsed / (elapsed + left) : this.done / this.jobs.length;
-    this.bar?.update(Math.round(100 * fraction), { model: Math.min(this.done + 1, this.jobs.length), models: this.jobs.length, label, elapsed: clock(elapsed), left: clock(left) });
+    this.bar?.update(Math.round(100 * fraction), { model: this.done, models: this.jobs.length, label, elapsed: clock(elapsed), left: clock(left) });
   }
 
-  step(label: string): void {
-    this.stepsInJob++;
+  step(job: number, label: string): void {
+    this.state[job].steps++;
     this.update(label);
   }
 
@@ -77,18 +81,17 @@ export class StudyProgress {
     if (!this.stepSeconds.has(arm)) this.stepSeconds.set(arm, seconds / Math.max(1, steps));
   }
 
-  attacked(seconds: number, label: string): void {
-    this.attacksInJob++;
+  attacked(job: number, seconds: number, label: string): void {
+    this.state[job].attacks++;
     this.attackRuns++;
     this.attackTotal += seconds;
     this.attackSeconds = this.attackTotal / this.attackRuns;
     this.update(label);
   }
 
-  jobDone(): void {
+  jobDone(job: number): void {
+    this.state[job].done = true;
     this.done++;
-    this.stepsInJob = 0;
-    this.attacksInJob = 0;
     this.update('');
   }
 
