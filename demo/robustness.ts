@@ -15,6 +15,7 @@ import * as jr from '../src';
 import { FASHION_MNIST_SOURCE, loadFashionMnist } from './data/fashion_mnist';
 import { MNIST_SOURCE, MnistData, loadMnist } from './data/mnist';
 import { ChartSpec, markdownTable, writeReport } from './report';
+import { logitsNet } from './study/arms';
 
 const { accuracy, fgsm, pgd } = jr.attacks;
 
@@ -84,24 +85,6 @@ export function iterationSchedule(options: RobustnessOptions): jr.Schedule {
   return { boundaries: boundaries.filter((b, i) => i === 0 || b > boundaries[i - 1]), values: [2, 4, 8, 16].slice(0, 1 + new Set(boundaries).size) };
 }
 
-/** Logits network: MLP 784-hidden-10 or a small CNN (two stride-2 convs), softplus (smooth, as the paper). */
-function logitsNet(kind: 'mlp' | 'cnn', hidden: number, seed: number): tfl.Sequential {
-  const init = (s: number) => tfl.initializers.glorotNormal({ seed: seed * 100 + s });
-  const layers: tfl.layers.Layer[] =
-    kind === 'mlp'
-      ? [
-          tfl.layers.dense({ inputShape: [784], units: hidden, activation: 'softplus', kernelInitializer: init(1) }),
-          tfl.layers.dense({ units: 10, kernelInitializer: init(2) })
-        ]
-      : [
-          tfl.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1] }),
-          tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, activation: 'softplus', kernelInitializer: init(1) }),
-          tfl.layers.conv2d({ filters: 16, kernelSize: 3, strides: 2, activation: 'softplus', kernelInitializer: init(2) }),
-          tfl.layers.flatten(),
-          tfl.layers.dense({ units: 10, kernelInitializer: init(3) })
-        ];
-  return tfl.sequential({ layers });
-}
 
 interface ArmResult {
   arm: Arm;

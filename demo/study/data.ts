@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { FASHION_MNIST_SOURCE, loadFashionMnist } from '../data/fashion_mnist';
-import { MNIST_SOURCE } from '../data/mnist';
+import { MNIST_SOURCE, mulberry32 } from '../data/mnist';
 
 export interface StudyData {
   xTrain: tf.Tensor2D; // [train, 784] in [0, 1]
@@ -21,17 +21,6 @@ export interface StudyData {
   dispose(): void;
 }
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A seeded permutation of 0 … n−1 (Fisher–Yates). */
 export function permutation(n: number, seed: number): number[] {
