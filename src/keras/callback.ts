@@ -174,8 +174,6 @@ export class RegularizationCallback extends tfl.Callback {
     this.stopReason = null;
     this.skippedSteps = 0;
     this.guardOptimizer(this.model.optimizer);
-    // The guard checks every gradient, so the penalties need not be read inside the step.
-    this.wrappers.forEach((w) => (w.guarded = true));
     if (this.regularizer instanceof HessianRegularizer && this.regularizer.scalar === 'loss') {
       // The user's loss on the outputs, else the exact cross-entropy of the logits where it applies, else the
       // compiled loss on the outputs.
@@ -192,7 +190,6 @@ export class RegularizationCallback extends tfl.Callback {
   async onTrainEnd(): Promise<void> {
     this.restoreOptimizer?.();
     this.restoreOptimizer = null;
-    this.wrappers.forEach((w) => (w.guarded = false));
     this.iterator = null;
     this.disposePending();
   }
@@ -207,6 +204,8 @@ export class RegularizationCallback extends tfl.Callback {
   /** Draws the network penalty's mini-batch when it is due at this step. */
   async onBatchBegin(): Promise<void> {
     this.disposePending();
+    // The guard checks this step's gradients, so the wrappers need not read their penalties inside it.
+    this.wrappers.forEach((w) => (w.guarded = true));
     if (this.regularizer != null && this.regularizer.isDue(this.step)) this.pending = await this.nextBatch();
   }
 

@@ -100,7 +100,10 @@ export class Regularized extends Wrapper {
   epoch = 0;
   /** Penalty evaluations made, per regularizer. */
   readonly evaluations: number[];
-  /** Whether `jr.callbacks.regularization` guards the optimizer (then nothing is read inside a step); set by it. */
+  /**
+   * Whether `jr.callbacks.regularization` guards the optimizer in the coming step (then nothing is read inside it);
+   * set by the callback before each step and cleared when the step's penalty is computed.
+   */
   guarded = false;
   private readonly dropped: number[];
   private readonly pendingEstimates = new PendingEstimates((prefix, v) => {
@@ -196,13 +199,15 @@ export class Regularized extends Wrapper {
 
   private computePenalty(): tf.Scalar {
     const pending = this.pending;
+    const guarded = this.guarded;
     this.pending = null;
+    this.guarded = false;
     if (pending == null || pending.x.isDisposed) return tf.scalar(0);
     return tf.tidy(() => {
       let total: tf.Scalar = tf.scalar(0);
       this.regularizers.forEach((r, i) => {
         if (!r.isDue(pending.step)) return;
-        const { loss, stats, read } = r.stepPenalty(this.layer, pending.x, { epoch: this.epoch, step: pending.step }, undefined, this.guarded);
+        const { loss, stats, read } = r.stepPenalty(this.layer, pending.x, { epoch: this.epoch, step: pending.step }, undefined, guarded);
         this.evaluations[i]++;
         this.pendingEstimates.put(this.key(i), stats, read);
         total = tf.add(total, loss);

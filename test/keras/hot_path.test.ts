@@ -59,6 +59,15 @@ describe('no synchronous read of the penalty inside a guarded training step', ()
     expect(regularized.reads - plain.reads).toBe(4);
   });
 
+  it('the guard is armed per step: a later fit of the same model without the callback reads its penalty again', async () => {
+    const model = regularizedMlp(4, 6, 4, [jr.regularizers.jacobian({ method: 'hutchinson', iterations: 2 })]);
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const fit = (callbacks: jr.RegularizationCallback[]) => syncReads(() => model.fit(data.x, data.y, { epochs: 1, batchSize: 4, verbose: 0, callbacks }));
+    await fit([jr.callbacks.regularization()]);
+    const plain = await fitReads([], false);
+    expect((await fit([])) - plain.reads).toBe(4);
+  });
+
   it('the asynchronously logged σ equals the exact σ_max of the wrapped network at the batch (method exact)', async () => {
     const model = regularizedMlp(4, 6, 4, [jr.regularizers.jacobian({ method: 'exact', weight: 0 })]);
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
