@@ -57,10 +57,23 @@ export { jacobianPenalty, hessianPenalty, operatorPenalty } from './derivative_p
 
 export { regularizers, layers, callbacks, io } from './keras/exports';
 export { attacks } from './attacks/index';
-export type { AttackName, EvaluateOptions, EvaluationResult, Norm } from './attacks/index';
+export type {
+  AttackName,
+  EvaluateOptions,
+  EvaluationResult,
+  Norm,
+  Loss,
+  Clip,
+  LogitsOption,
+  AttackOptions,
+  ApgdOptions,
+  PgdOptions,
+  SquareOptions,
+  AccuracyOptions
+} from './attacks/index';
 export type { Schedule, PiecewiseConstant } from './keras/schedule';
 export { scheduleValue } from './keras/schedule';
-export type { DerivativeRegularizerArgs, HessianRegularizerArgs, HessianScalar, RegularizerContext } from './keras/regularizer';
+export type { DerivativeRegularizerArgs, HessianRegularizerArgs, HessianScalar, RegularizerContext, StepPenalty, WeightedPenalty } from './keras/regularizer';
 export { DerivativeRegularizer, JacobianRegularizer, HessianRegularizer, MAX_ITERATIONS } from './keras/regularizer';
 export type { RegularizedArgs, Estimates } from './keras/regularized';
 export { Regularized, findRegularized } from './keras/regularized';

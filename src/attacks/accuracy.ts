@@ -4,6 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { checkInteger, checkOptions, fail } from '../errors';
 import { labelsOf } from './classifier';
 
+/** Options of `jr.attacks.accuracy`. */
 export interface AccuracyOptions {
   /** Maps a batch (x, y as given) to the inputs to classify, e.g. `(x, y) => jr.attacks.pgd(model, x, y, {...})`. */
   attack?: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor;

@@ -10,6 +10,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { fail, formatValue } from '../errors';
 import { logitsOf } from '../keras/logits';
 
+/** Pre-softmax logits to attack: a model, or a function x ↦ z(x). */
 export type LogitsOption = tfl.LayersModel | ((x: tf.Tensor) => tf.Tensor);
 export type Logits = (x: tf.Tensor) => tf.Tensor;
 

@@ -21,6 +21,7 @@ import { BatchAttack, restarted } from './run';
 import { squareRun } from './square';
 
 export type { Norm } from './project';
+/** The attacks `evaluate` can run: APGD on CE or DLR of the logits, Square Attack, PGD, FGSM. */
 export type AttackName = 'apgd-ce' | 'apgd-dlr' | 'square' | 'pgd' | 'fgsm';
 
 /** Every attack the cascade can run, in a fixed order (each attack's seeds derive from its position here). */
@@ -28,6 +29,7 @@ export const ATTACK_NAMES: readonly AttackName[] = ['apgd-ce', 'apgd-dlr', 'squa
 /** The default cascade. */
 export const DEFAULT_ATTACKS: readonly AttackName[] = ['apgd-ce', 'apgd-dlr', 'square'];
 
+/** Options of `jr.attacks.evaluate`: the threat model, the cascade and its budget. */
 export interface EvaluateOptions {
   /** 'linf' (‖δ‖∞ ≤ ε) or 'l2' (‖δ‖₂ ≤ ε). Default 'linf'. */
   norm?: Norm;
@@ -53,8 +55,11 @@ export interface EvaluateOptions {
   onProgress?: (p: { attack: AttackName; done: number; total: number; robust: number }) => void;
 }
 
+/** What `jr.attacks.evaluate` returns; `adversarial` is a tensor the caller disposes. */
 export interface EvaluationResult {
+  /** Fraction of samples classified correctly (margin > 0) without an attack. */
   cleanAccuracy: number;
+  /** Fraction of samples classified correctly that no attack of the cascade broke. */
   robustAccuracy: number;
   /** Robust accuracy after each attack of the cascade, in order. */
   perAttack: Record<string, number>;

@@ -12,6 +12,9 @@ import { pgd } from './pgd';
 import { square } from './square';
 
 export type { AttackName, EvaluateOptions, EvaluationResult, Norm } from './evaluate';
+export type { Loss } from './losses';
+export type { Clip } from './project';
+export type { LogitsOption } from './classifier';
 export type { AttackOptions } from './options';
 export type { ApgdOptions } from './apgd';
 export type { PgdOptions } from './pgd';
@@ -34,7 +37,16 @@ export const attacks = {
   /** Fraction of correct arg-max predictions, on `attack(x, y)` when an attack is given. */
   accuracy,
   /** Per-sample losses of logits z and integer labels: CE, margin max_{j≠y} z_j − z_y, DLR; and margins z_y − max_{j≠y} z_j. */
-  losses: { crossEntropy, margin: marginLoss, dlr: dlrLoss, margins },
+  losses: {
+    /** CE = logSumExp(z) − z_y. */
+    crossEntropy,
+    /** max_{j≠y} z_j − z_y (> 0: misclassified). */
+    margin: marginLoss,
+    /** −(z_y − max_{j≠y} z_j) / (z_π1 − z_π3). */
+    dlr: dlrLoss,
+    /** z_y − max_{j≠y} z_j. */
+    margins
+  },
   /** Every attack name, and the default cascade. */
   ATTACK_NAMES,
   DEFAULT_ATTACKS

@@ -6,7 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+/** The threat model's norm: 'linf' (‖δ‖∞ ≤ ε) or 'l2' (‖δ‖₂ ≤ ε). */
 export type Norm = 'linf' | 'l2';
+/** The valid input box [lo, hi]. */
 export type Clip = [number, number];
 
 /** Per-sample ℓ2 norm, shaped [B, 1, ..., 1] to broadcast against x. */

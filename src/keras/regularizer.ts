@@ -46,6 +46,28 @@ export interface DerivativeRegularizerArgs {
   bound?: number | null;
 }
 
+/** What {@link DerivativeRegularizer.stepPenalty} returns. */
+export interface StepPenalty {
+  /** weight(epoch) · penalty, or 0 where the penalty is not finite: joins the training loss. */
+  loss: tf.Scalar;
+  /** [mean_b σ_b, penalty, fraction of σ_b above the bound (with a bound)], a constant for the logs. */
+  stats: tf.Tensor1D;
+  /** The values of `stats`, when they were read inside the step (unguarded). */
+  read?: Float32Array;
+}
+
+/** What {@link DerivativeRegularizer.weightedPenalty} returns. */
+export interface WeightedPenalty {
+  /** weight(epoch) · penalty, or 0 where the penalty is not finite. */
+  loss: tf.Scalar;
+  /** mean_b σ_b of the batch. */
+  sigma: number;
+  /** The unweighted penalty. */
+  value: number;
+  /** With a bound L: the fraction of the batch with σ_b > L. */
+  aboveBound?: number;
+}
+
 /** Where a regularizer is in training: the callback sets the epoch; the wrapper counts steps. */
 export interface RegularizerContext {
   /** Current epoch (0-based): picks the schedules' values. */
@@ -206,7 +228,7 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
     context: Partial<RegularizerContext> = {},
     y?: tf.Tensor,
     guarded = false
-  ): { loss: tf.Scalar; stats: tf.Tensor1D; read?: Float32Array } {
+  ): StepPenalty {
     return tf.tidy(() => {
       // The tidy disposes σ and the vectors with every other intermediate; only the loss and the stats leave it.
       const { penalty, sigma } = this.penalty(model, x, context, y);
@@ -230,7 +252,7 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
     x: tf.Tensor,
     context: Partial<RegularizerContext> = {},
     y?: tf.Tensor
-  ): { loss: tf.Scalar; sigma: number; value: number; aboveBound?: number } {
+  ): WeightedPenalty {
     const { loss, stats, read } = this.stepPenalty(model, x, context, y);
     const [sigma, value, aboveBound] = read as Float32Array;
     stats.dispose();

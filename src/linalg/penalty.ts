@@ -45,7 +45,7 @@ export function meanPenalty(squares: tf.Tensor1D, options: PenaltyOptions = {}):
 }
 
 /**
- * The spectral penalty mean_b ‖v_bᵀ M_b‖² (or its bounded form, see {@link meanPenalty}). With v the top singular
+ * The spectral penalty mean_b ‖v_bᵀ M_b‖² (or its bounded form, see `meanPenalty`). With v the top singular
  * vector this is σ_max², and where σ_max is simple its weight gradient is that of σ_max² (v is stationary). Compute
  * the estimate with `noGradient` and this inside the loss, so the gradient flows through M but not through v.
  */
