@@ -7,6 +7,7 @@
  *   BENCH_SECTIONS=peer,targets npm run bench    # chosen sections (default: all, in SECTIONS order)
  *   BENCH_QUICK=1 npm run bench                  # fewer repetitions (smoke run)
  *   BENCH_PYTHON=/usr/bin/python3                # the python with torch for the peer (else python3, /usr/bin/python3)
+ *   npm run bench -- --browser                   # the target ratios in headless Chromium (webgl, wasm): bench/lib/browser.ts
  *
  * Each section lives in bench/sections/<measure>.ts and returns rows; bench/lib/report.ts renders them. Writes
  * bench/results/bench.json and bench/results/bench.md and prints the markdown.
@@ -117,7 +118,17 @@ async function main(): Promise<void> {
   log(`wrote bench/results/bench.json and bench/results/bench.md (${wallSeconds.toFixed(0)} s)`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+/** `--browser` (npm run bench -- --browser) runs bench/lib/browser.ts instead: bench-browser.{json,md}, Node results untouched. */
+function entry(): () => Promise<void> {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--browser');
+  if (unknown.length > 0) throw new Error(`bench: unknown argument(s) ${unknown.join(' ')}; known: --browser.`);
+  return args.includes('--browser') ? () => (require('./lib/browser') as typeof import('./lib/browser')).browserMain() : main;
+}
+
+Promise.resolve()
+  .then(() => entry()())
+  .catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
