@@ -5,20 +5,7 @@
 import { BATCH } from './common';
 import { DESCRIPTION } from './models';
 import type { BackendRun, PageResult } from './browser';
-
-const ms = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
-const ratio = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : `${v.toFixed(2)}×`);
-const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(2);
-
-/** One target cell: the value, and met / not met with the factor over the target (as bench/lib/report.ts). */
-function verdict(value: number | null | undefined, target: number, unit: 'ratio' | 'count'): string {
-  if (value == null || !Number.isFinite(value)) return '—';
-  const shown = unit === 'ratio' ? ratio(value) : String(value);
-  if (value <= target) return `${shown} **met**`;
-  const over = value / target;
-  const exact = over < 1.05 ? ` (${value.toFixed(3)}×, ${over.toFixed(2)}× the target)` : ` (${over.toFixed(1)}× the target)`;
-  return unit === 'ratio' ? `${shown} not met${exact}` : `${shown} not met`;
-}
+import { mb, ms, ratio, verdict } from './report';
 
 type Section = 'steps' | 'hessian' | 'memory' | 'leak';
 

@@ -27,12 +27,12 @@ export interface BenchResults {
   longLeaks: LongLeakRow[];
 }
 
-const ms = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
-const ratio = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : `${v.toFixed(2)}×`);
-const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(2);
+export const ms = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+export const ratio = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : `${v.toFixed(2)}×`);
+export const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(2);
 
 /** One target cell: the value, and met / not met with the factor over the target. */
-function verdict(value: number | null | undefined, target: number, unit: 'ratio' | 'count'): string {
+export function verdict(value: number | null | undefined, target: number, unit: 'ratio' | 'count'): string {
   if (value == null || !Number.isFinite(value)) return '—';
   const shown = unit === 'ratio' ? ratio(value) : String(value);
   if (value <= target) return `${shown} **met**`;
