@@ -11,10 +11,10 @@ module.exports = {
       format: 'umd',
       name: 'jr',
       sourcemap: true,
-      globals: { '@tensorflow/tfjs-core': 'tf', '@tensorflow/tfjs-layers': 'tf' }
+      globals: { '@tensorflow/tfjs-core': 'tf', '@tensorflow/tfjs-layers': 'tf' },
     },
     { file: 'dist/tfjs-jacobian-reg.esm.js', format: 'es', sourcemap: true },
     // The same ES module as .mjs: Node's `import` (package.json "exports") loads it as ESM on every Node version.
-    { file: 'dist/tfjs-jacobian-reg.mjs', format: 'es', sourcemap: true }
-  ]
+    { file: 'dist/tfjs-jacobian-reg.mjs', format: 'es', sourcemap: true },
+  ],
 };

@@ -32,7 +32,7 @@ const CONFIG = {
   initSeed: 42,
   matvecs: [2, 4, 8, 16],
   methods: ['lanczos', 'power', 'hutchinson'] as Method[],
-  seedsPerSample: 3
+  seedsPerSample: 3,
 };
 
 interface Row {
@@ -65,8 +65,8 @@ function buildModel(): tfl.Sequential {
     layers: [
       tfl.layers.dense({ inputShape: [784], units: hidden, activation, kernelInitializer: kernel(0) }),
       tfl.layers.dense({ units: hidden, activation, kernelInitializer: kernel(1) }),
-      tfl.layers.dense({ units: 10, kernelInitializer: kernel(2) }) // logits
-    ]
+      tfl.layers.dense({ units: 10, kernelInitializer: kernel(2) }), // logits
+    ],
   });
 }
 
@@ -88,7 +88,10 @@ function train(model: tfl.Sequential, x: tf.Tensor2D, y: tf.Tensor2D): number {
     const value = tf.tidy(() => {
       const xb = tf.slice(x, [b * trainBatch, 0], [trainBatch, -1]);
       const yb = tf.slice(y, [b * trainBatch, 0], [trainBatch, -1]);
-      return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb) as tf.Tensor) as tf.Scalar, true) as tf.Scalar;
+      return optimizer.minimize(
+        () => tf.losses.softmaxCrossEntropy(yb, model.apply(xb) as tf.Tensor) as tf.Scalar,
+        true,
+      ) as tf.Scalar;
     });
     if (step === trainSteps - 1) loss = value.dataSync()[0];
     value.dispose();
@@ -108,9 +111,11 @@ async function main(): Promise<void> {
   const trainSeconds = (Date.now() - tTrain) / 1000;
   const trainAcc = accuracy(model, data.xTrain, data.yTrain);
   const testAcc = accuracy(model, data.xTest, data.yTest);
-  console.log(`model: 784-${CONFIG.hidden}-${CONFIG.hidden}-10 ${CONFIG.activation}, ${CONFIG.trainSteps} Adam steps ` +
-    `(${trainSeconds.toFixed(1)} s), final loss ${finalLoss.toFixed(3)}, train acc ${(100 * trainAcc).toFixed(1)}%, ` +
-    `test acc ${(100 * testAcc).toFixed(1)}% (${CONFIG.test} test images)`);
+  console.log(
+    `model: 784-${CONFIG.hidden}-${CONFIG.hidden}-10 ${CONFIG.activation}, ${CONFIG.trainSteps} Adam steps ` +
+      `(${trainSeconds.toFixed(1)} s), final loss ${finalLoss.toFixed(3)}, train acc ${(100 * trainAcc).toFixed(1)}%, ` +
+      `test acc ${(100 * testAcc).toFixed(1)}% (${CONFIG.test} test images)`,
+  );
 
   const f = (x: tf.Tensor) => model.apply(x) as tf.Tensor;
   const keys = CONFIG.methods.flatMap((method) => CONFIG.matvecs.map((k) => `${method}:${k}`));
@@ -177,7 +182,7 @@ async function main(): Promise<void> {
       medianRelErrorPct: 100 * quantile(e, 0.5),
       p95RelErrorPct: 100 * quantile(e, 0.95),
       maxRelErrorPct: 100 * Math.max(...e),
-      msPerBatch: millis.get(key)! / calls
+      msPerBatch: millis.get(key)! / calls,
     };
     if (method === 'hutchinson') {
       row.medianRelErrorVsFrobeniusPct = 100 * quantile(frobErrors.get(key)!, 0.5);
@@ -192,16 +197,19 @@ async function main(): Promise<void> {
     tfjsLayers: tfl.version_layers,
     node: process.version,
     cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model ?? 'unknown'
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
   };
 
-  const pct = (v: number | undefined) => (v === undefined ? '—' : v === 0 ? '0' : v < 0.01 ? v.toExponential(1) : v.toFixed(2));
+  const pct = (v: number | undefined) =>
+    v === undefined ? '—' : v === 0 ? '0' : v < 0.01 ? v.toExponential(1) : v.toFixed(2);
   const lines = [
     '| method | matvecs (`iterations`) | products / sample | median rel. err. (%) | p95 rel. err. (%) | max rel. err. (%) | Hutchinson vs ‖J‖_F: median / p95 (%) | ms / batch of 64 |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) =>
-      `| ${r.method} | ${r.matvecs} | ${r.products} | ${pct(r.medianRelErrorPct)} | ${pct(r.p95RelErrorPct)} | ${pct(r.maxRelErrorPct)} | ` +
-      `${r.method === 'hutchinson' ? `${pct(r.medianRelErrorVsFrobeniusPct)} / ${pct(r.p95RelErrorVsFrobeniusPct)}` : '—'} | ${r.msPerBatch.toFixed(0)} |`)
+    ...rows.map(
+      (r) =>
+        `| ${r.method} | ${r.matvecs} | ${r.products} | ${pct(r.medianRelErrorPct)} | ${pct(r.p95RelErrorPct)} | ${pct(r.maxRelErrorPct)} | ` +
+        `${r.method === 'hutchinson' ? `${pct(r.medianRelErrorVsFrobeniusPct)} / ${pct(r.p95RelErrorVsFrobeniusPct)}` : '—'} | ${r.msPerBatch.toFixed(0)} |`,
+    ),
   ];
   const summary = {
     samples: CONFIG.evalSamples,
@@ -209,35 +217,48 @@ async function main(): Promise<void> {
     observationsPerRow: CONFIG.evalSamples * CONFIG.seedsPerSample,
     sigmaMaxMedian: quantile(sigmas, 0.5),
     frobeniusOverSigmaMedian: quantile(ratios, 0.5),
-    frobeniusOverSigmaRange: [Math.min(...ratios), Math.max(...ratios)]
+    frobeniusOverSigmaRange: [Math.min(...ratios), Math.max(...ratios)],
   };
   console.log('');
   console.log(lines.join('\n'));
   console.log('');
-  console.log(`${summary.observationsPerRow} (sample, seed) pairs per row: ${CONFIG.evalSamples} held-out test inputs × ` +
-    `${CONFIG.seedsPerSample} seeds, batches of ${CONFIG.batch}; reference: method 'exact'. ` +
-    `Median σ_max ${summary.sigmaMaxMedian.toFixed(3)}, median ‖J‖_F/σ_max ${summary.frobeniusOverSigmaMedian.toFixed(3)} ` +
-    `(range ${summary.frobeniusOverSigmaRange.map((v) => v.toFixed(3)).join('–')}).`);
-  console.log(`tf.memory().numTensors before the batches ${numTensorsBefore}, after each batch: ${numTensors.join(', ')}`);
-  console.log(`wall time ${wallSeconds.toFixed(1)} s (training ${trainSeconds.toFixed(1)} s); backend ${env.backend}, ` +
-    `tfjs-core ${env.tfjsCore}, tfjs-layers ${env.tfjsLayers}, node ${env.node}, ${env.cpus} CPUs (${env.cpuModel})`);
+  console.log(
+    `${summary.observationsPerRow} (sample, seed) pairs per row: ${CONFIG.evalSamples} held-out test inputs × ` +
+      `${CONFIG.seedsPerSample} seeds, batches of ${CONFIG.batch}; reference: method 'exact'. ` +
+      `Median σ_max ${summary.sigmaMaxMedian.toFixed(3)}, median ‖J‖_F/σ_max ${summary.frobeniusOverSigmaMedian.toFixed(3)} ` +
+      `(range ${summary.frobeniusOverSigmaRange.map((v) => v.toFixed(3)).join('–')}).`,
+  );
+  console.log(
+    `tf.memory().numTensors before the batches ${numTensorsBefore}, after each batch: ${numTensors.join(', ')}`,
+  );
+  console.log(
+    `wall time ${wallSeconds.toFixed(1)} s (training ${trainSeconds.toFixed(1)} s); backend ${env.backend}, ` +
+      `tfjs-core ${env.tfjsCore}, tfjs-layers ${env.tfjsLayers}, node ${env.node}, ${env.cpus} CPUs (${env.cpuModel})`,
+  );
 
   const out = path.join(__dirname, 'results', 'estimator_accuracy.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({
-    command: `npx ts-node --transpile-only -O '{"module":"commonjs"}' bench/estimator_accuracy.ts`,
-    date: new Date().toISOString(),
-    data: MNIST_SOURCE,
-    config: CONFIG,
-    model: { trainSeconds, finalLoss, trainAccuracy: trainAcc, testAccuracy: testAcc },
-    environment: env,
-    wallSeconds,
-    numTensorsBeforeBatches: numTensorsBefore,
-    numTensorsAfterEachBatch: numTensors,
-    summary,
-    rows,
-    markdown: lines.join('\n')
-  }, null, 2) + '\n');
+  fs.writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        command: `npx ts-node --transpile-only -O '{"module":"commonjs"}' bench/estimator_accuracy.ts`,
+        date: new Date().toISOString(),
+        data: MNIST_SOURCE,
+        config: CONFIG,
+        model: { trainSeconds, finalLoss, trainAccuracy: trainAcc, testAccuracy: testAcc },
+        environment: env,
+        wallSeconds,
+        numTensorsBeforeBatches: numTensorsBefore,
+        numTensorsAfterEachBatch: numTensors,
+        summary,
+        rows,
+        markdown: lines.join('\n'),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
   model.dispose();
   Object.values(data).forEach((t) => t.dispose());

@@ -38,7 +38,8 @@ type Section = (typeof SECTIONS)[number];
 function selectedSections(): Set<Section> {
   const asked = (process.env.BENCH_SECTIONS ?? SECTIONS.join(',')).split(',').filter(Boolean);
   const unknown = asked.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-  if (unknown.length > 0) throw new Error(`BENCH_SECTIONS: unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`BENCH_SECTIONS: unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
   return new Set(asked as Section[]);
 }
 
@@ -63,9 +64,21 @@ async function main(): Promise<void> {
     platform: `${os.platform()} ${os.release()}`,
     loadAverageAtStart: os.loadavg().map((v) => round(v)),
     quick: QUICK,
-    sections: [...sections]
+    sections: [...sections],
   };
-  const r: BenchResults = { env, backendsRun: [], steps: [], fits: [], memory: [], profiles: [], matmuls: [], accuracy: null, peers: [], hessians: [], longLeaks: [] };
+  const r: BenchResults = {
+    env,
+    backendsRun: [],
+    steps: [],
+    fits: [],
+    memory: [],
+    profiles: [],
+    matmuls: [],
+    accuracy: null,
+    peers: [],
+    hessians: [],
+    longLeaks: [],
+  };
 
   for (const backend of backends) {
     const used = await useBackend(backend);
@@ -92,7 +105,8 @@ async function main(): Promise<void> {
       if (row) r.longLeaks.push(row);
     }
     // (d) once, on wasm when it runs (the numbers are the estimator's, not the backend's).
-    if (sections.has('accuracy') && r.accuracy == null && (backend === 'wasm' || !backends.includes('wasm'))) r.accuracy = await accuracySection();
+    if (sections.has('accuracy') && r.accuracy == null && (backend === 'wasm' || !backends.includes('wasm')))
+      r.accuracy = await accuracySection();
   }
   if (sections.has('accuracy') && r.accuracy == null) r.accuracy = await accuracySection();
   env.backends = r.backendsRun;
@@ -101,19 +115,41 @@ async function main(): Promise<void> {
   env.wallSeconds = round(wallSeconds, 1);
 
   const markdown = renderMarkdown(r);
-  const command = `${[process.env.BENCH_BACKENDS && `BENCH_BACKENDS=${process.env.BENCH_BACKENDS}`, process.env.BENCH_SECTIONS && `BENCH_SECTIONS=${process.env.BENCH_SECTIONS}`, QUICK && 'BENCH_QUICK=1'].filter(Boolean).join(' ')} npm run bench`.trim();
+  const command =
+    `${[process.env.BENCH_BACKENDS && `BENCH_BACKENDS=${process.env.BENCH_BACKENDS}`, process.env.BENCH_SECTIONS && `BENCH_SECTIONS=${process.env.BENCH_SECTIONS}`, QUICK && 'BENCH_QUICK=1'].filter(Boolean).join(' ')} npm run bench`.trim();
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const config = {
-    batch: BATCH, penaltyWeight: PENALTY_WEIGHT, iterations: ITERATIONS, peerIterations: PEER_ITERATIONS, fitSamples: FIT_SAMPLES,
-    every: EVERY, leakSteps: LEAK_STEPS, longLeakSteps: LONG_LEAK_STEPS, models: DESCRIPTION
+    batch: BATCH,
+    penaltyWeight: PENALTY_WEIGHT,
+    iterations: ITERATIONS,
+    peerIterations: PEER_ITERATIONS,
+    fitSamples: FIT_SAMPLES,
+    every: EVERY,
+    leakSteps: LEAK_STEPS,
+    longLeakSteps: LONG_LEAK_STEPS,
+    models: DESCRIPTION,
   };
   const { env: _env, ...rows } = r;
   fs.writeFileSync(
     path.join(outDir, 'bench.json'),
-    JSON.stringify({ command: `${command}   # = ts-node bench/index.ts`, date: new Date().toISOString(), environment: env, config, ...rows, markdown }, null, 2) + '\n'
+    JSON.stringify(
+      {
+        command: `${command}   # = ts-node bench/index.ts`,
+        date: new Date().toISOString(),
+        environment: env,
+        config,
+        ...rows,
+        markdown,
+      },
+      null,
+      2,
+    ) + '\n',
   );
-  fs.writeFileSync(path.join(outDir, 'bench.md'), `# Benchmark results\n\n\`${command}\` (${new Date().toISOString()})\n\n${markdown}\n`);
+  fs.writeFileSync(
+    path.join(outDir, 'bench.md'),
+    `# Benchmark results\n\n\`${command}\` (${new Date().toISOString()})\n\n${markdown}\n`,
+  );
   console.log(markdown);
   log(`wrote bench/results/bench.json and bench/results/bench.md (${wallSeconds.toFixed(0)} s)`);
 }
@@ -123,7 +159,9 @@ function entry(): () => Promise<void> {
   const args = process.argv.slice(2);
   const unknown = args.filter((a) => a !== '--browser');
   if (unknown.length > 0) throw new Error(`bench: unknown argument(s) ${unknown.join(' ')}; known: --browser.`);
-  return args.includes('--browser') ? () => (require('./lib/browser') as typeof import('./lib/browser')).browserMain() : main;
+  return args.includes('--browser')
+    ? () => (require('./lib/browser') as typeof import('./lib/browser')).browserMain()
+    : main;
 }
 
 Promise.resolve()

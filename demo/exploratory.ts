@@ -54,7 +54,7 @@ export const EXPLORATORY_DEFAULTS: ExploratoryOptions = {
   iterations: 4,
   seed: 1,
   outDir: 'out/exploratory',
-  learningRate: 0.01
+  learningRate: 0.01,
 };
 
 export type Arm = 'plain' | 'regularized';
@@ -120,13 +120,14 @@ const SYMMETRY: Experiment = {
   outUnits: -1,
   activation: 'tanh',
   target: (x) => tf.cos(x),
-  regularizer: (o) => jr.regularizers.jacobian({ target: 'transpose', weight: o.weight, iterations: o.iterations, seed: o.seed }),
+  regularizer: (o) =>
+    jr.regularizers.jacobian({ target: 'transpose', weight: o.weight, iterations: o.iterations, seed: o.seed }),
   distance: (f, x) =>
     tf.tidy(() => {
       const j = jr.dense(jr.jacobianOperator(f, x)); // [B, m, n]
       const d = tf.sub(j, tf.transpose(j, [0, 2, 1]));
       return tf.sqrt(tf.sum(tf.square(d), [1, 2])) as tf.Tensor1D;
-    })
+    }),
 };
 
 const DIAGONALITY: Experiment = {
@@ -139,14 +140,20 @@ const DIAGONALITY: Experiment = {
   // the variance left unexplained); its Hessian is √(2/d) · I, still diagonal.
   target: (x) => tf.div(tf.sub(tf.sum(tf.square(x), 1, true), x.shape[1]), Math.sqrt(2 * x.shape[1])),
   regularizer: (o) =>
-    jr.regularizers.hessian({ target: 'rowSumDiagonal', scalar: 'sum', weight: o.weight, iterations: o.iterations, seed: o.seed }),
+    jr.regularizers.hessian({
+      target: 'rowSumDiagonal',
+      scalar: 'sum',
+      weight: o.weight,
+      iterations: o.iterations,
+      seed: o.seed,
+    }),
   distance: (f, x) =>
     tf.tidy(() => {
       const h = jr.dense(jr.hessianOperator((z) => tf.reshape(f(z), [-1]), x)); // [B, d, d]
       const n = x.shape[1];
       const offDiagonal = tf.mul(h, tf.sub(1, tf.eye(n)));
       return tf.sum(tf.square(offDiagonal), [1, 2]) as tf.Tensor1D;
-    })
+    }),
 };
 
 /** A seeded permutation of 0…n−1 (mulberry32 + Fisher–Yates). */
@@ -170,21 +177,39 @@ function permutation(n: number, seed: number): Int32Array {
 /** The network N (same weights for the same seed): d → hidden → hidden → out. */
 function network(e: Experiment, o: ExploratoryOptions): tfl.Sequential {
   const dense = (units: number, i: number, activation?: 'tanh' | 'softplus') =>
-    tfl.layers.dense({ units, activation, kernelInitializer: tfl.initializers.glorotUniform({ seed: o.seed * 101 + i }) });
+    tfl.layers.dense({
+      units,
+      activation,
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: o.seed * 101 + i }),
+    });
   const net = tfl.sequential();
-  net.add(tfl.layers.dense({ inputShape: [o.dim], units: o.hidden, activation: e.activation, kernelInitializer: tfl.initializers.glorotUniform({ seed: o.seed * 101 }) }));
+  net.add(
+    tfl.layers.dense({
+      inputShape: [o.dim],
+      units: o.hidden,
+      activation: e.activation,
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: o.seed * 101 }),
+    }),
+  );
   net.add(dense(o.hidden, 1, e.activation));
   net.add(dense(e.outUnits > 0 ? e.outUnits : o.dim, 2));
   return net;
 }
 
-async function runArm(e: Experiment, o: ExploratoryOptions, arm: Arm, data: { x: tf.Tensor2D; y: tf.Tensor2D; testX: tf.Tensor2D; testY: tf.Tensor2D }) {
+async function runArm(
+  e: Experiment,
+  o: ExploratoryOptions,
+  arm: Arm,
+  data: { x: tf.Tensor2D; y: tf.Tensor2D; testX: tf.Tensor2D; testY: tf.Tensor2D },
+) {
   const start = Date.now();
   const net = network(e, o);
   const model =
     arm === 'plain'
       ? net
-      : tfl.sequential({ layers: [jr.layers.regularized({ layer: net, inputShape: [o.dim], regularizers: e.regularizer(o) })] });
+      : tfl.sequential({
+          layers: [jr.layers.regularized({ layer: net, inputShape: [o.dim], regularizers: e.regularizer(o) })],
+        });
   model.compile({ optimizer: tf.train.adam(o.learningRate ?? 0.01), loss: 'meanSquaredError' });
   const f = (z: tf.Tensor) => net.apply(z) as tf.Tensor;
   const curves: ArmCurves = { epoch: [], testMse: [], distance: [], trainLoss: [] };
@@ -202,8 +227,11 @@ async function runArm(e: Experiment, o: ExploratoryOptions, arm: Arm, data: { x:
   const bar = o.quiet
     ? null
     : new cliProgress.SingleBar(
-        { format: `${e.name} ${arm.padEnd(11)} [{bar}] {value}/{total} epochs | test MSE {mse} | {dist}`, hideCursor: true },
-        cliProgress.Presets.shades_classic
+        {
+          format: `${e.name} ${arm.padEnd(11)} [{bar}] {value}/{total} epochs | test MSE {mse} | {dist}`,
+          hideCursor: true,
+        },
+        cliProgress.Presets.shades_classic,
       );
   evaluate(0, NaN);
   bar?.start(o.epochs, 0, { mse: curves.testMse[0].toPrecision(3), dist: curves.distance[0].toPrecision(3) });
@@ -220,12 +248,15 @@ async function runArm(e: Experiment, o: ExploratoryOptions, arm: Arm, data: { x:
       batchSize: o.batchSize,
       shuffle: false,
       verbose: 0,
-      callbacks: arm === 'regularized' ? [callback] : []
+      callbacks: arm === 'regularized' ? [callback] : [],
     });
     tf.dispose([order, xs, ys]);
     trainMs += Date.now() - fitStart;
     evaluate(epoch + 1, Number(history.history.loss[0]));
-    bar?.update(epoch + 1, { mse: curves.testMse[epoch + 1].toPrecision(3), dist: curves.distance[epoch + 1].toPrecision(3) });
+    bar?.update(epoch + 1, {
+      mse: curves.testMse[epoch + 1].toPrecision(3),
+      dist: curves.distance[epoch + 1].toPrecision(3),
+    });
   }
   bar?.stop();
   model.optimizer.dispose(); // Adam's moments; the weights stay with `net`
@@ -257,17 +288,38 @@ async function runExperiment(e: Experiment, options: ExploratoryOptions): Promis
       finalDistance: c.distance[c.distance.length - 1],
       initialDistance: c.distance[0],
       trainSeconds: runs[arm].trainSeconds,
-      totalSeconds: runs[arm].totalSeconds
+      totalSeconds: runs[arm].totalSeconds,
     };
   });
-  const headers = ['arm', 'final test MSE', `final ${e.distanceLabel}`, `initial ${e.distanceLabel}`, 'train s', 'total s'];
-  const tableRows = rows.map((r) => [r.arm, r.finalTestMse, r.finalDistance, r.initialDistance, Number(r.trainSeconds.toFixed(1)), Number(r.totalSeconds.toFixed(1))]);
+  const headers = [
+    'arm',
+    'final test MSE',
+    `final ${e.distanceLabel}`,
+    `initial ${e.distanceLabel}`,
+    'train s',
+    'total s',
+  ];
+  const tableRows = rows.map((r) => [
+    r.arm,
+    r.finalTestMse,
+    r.finalDistance,
+    r.initialDistance,
+    Number(r.trainSeconds.toFixed(1)),
+    Number(r.totalSeconds.toFixed(1)),
+  ]);
   const table = markdownTable(headers, tableRows);
   const curves = { plain: runs.plain.curves, regularized: runs.regularized.curves };
-  const series = (key: 'testMse' | 'distance') => ARMS.map((arm) => ({ name: arm, x: curves[arm].epoch, y: curves[arm][key] }));
+  const series = (key: 'testMse' | 'distance') =>
+    ARMS.map((arm) => ({ name: arm, x: curves[arm].epoch, y: curves[arm][key] }));
   const charts: ChartSpec[] = [
     { title: `${e.name}: test MSE`, xLabel: 'epoch', yLabel: 'test MSE', series: series('testMse'), logY: true },
-    { title: `${e.name}: ${e.distanceLabel}`, xLabel: 'epoch', yLabel: `${e.distanceLabel} (test mean)`, series: series('distance'), logY: true }
+    {
+      title: `${e.name}: ${e.distanceLabel}`,
+      xLabel: 'epoch',
+      yLabel: `${e.distanceLabel} (test mean)`,
+      series: series('distance'),
+      logY: true,
+    },
   ];
   const { command: _command, quiet: _quiet, ...recorded } = o;
   const command = o.command ?? `run${e.name[0].toUpperCase()}${e.name.slice(1)}(${JSON.stringify(recorded)})`;
@@ -276,7 +328,7 @@ async function runExperiment(e: Experiment, options: ExploratoryOptions): Promis
     `d = ${o.dim}, hidden ${o.hidden} (${e.activation}), ${o.epochs} epochs, ${o.trainSize} train / ${o.testSize} test points, batch ${o.batchSize}, ` +
       `weight ${o.weight}, ${o.iterations} Lanczos iterations, seed ${o.seed}.`,
     `Final ${e.distanceLabel}: plain ${rows[0].finalDistance.toPrecision(4)}, regularized ${rows[1].finalDistance.toPrecision(4)} (×${ratio.toPrecision(3)}).`,
-    `Final test MSE: plain ${rows[0].finalTestMse.toPrecision(4)}, regularized ${rows[1].finalTestMse.toPrecision(4)}.`
+    `Final test MSE: plain ${rows[0].finalTestMse.toPrecision(4)}, regularized ${rows[1].finalTestMse.toPrecision(4)}.`,
   ];
   const paths = await writeReport(path.join(o.outDir, e.name), {
     title: e.title,
@@ -284,7 +336,7 @@ async function runExperiment(e: Experiment, options: ExploratoryOptions): Promis
     summary,
     tables: [{ title: 'Final epoch', headers, rows: tableRows }],
     charts,
-    json: { name: e.name, distance: e.distanceLabel, options: recorded, rows, curves }
+    json: { name: e.name, distance: e.distanceLabel, options: recorded, rows, curves },
   });
   if (!o.quiet) console.log(`\n${e.title}\n\n${table}\n\n${summary.join('\n')}\nWrote ${paths.join(', ')}\n`);
   const networks = { plain: runs.plain.net, regularized: runs.regularized.net };
@@ -299,7 +351,7 @@ async function runExperiment(e: Experiment, options: ExploratoryOptions): Promis
     testX,
     finalPerPoint: { plain: runs.plain.perPoint, regularized: runs.regularized.perPoint },
     networks,
-    dispose: () => ARMS.forEach((arm) => networks[arm].dispose())
+    dispose: () => ARMS.forEach((arm) => networks[arm].dispose()),
   };
 }
 

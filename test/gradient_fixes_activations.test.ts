@@ -6,7 +6,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { applyGradientFixes, GRADIENT_FIXES } from '../src/autodiff/gradient_fixes';
 import {
-  autodiffGrad, finiteDiffGrad, hessianPenalty, jacobianPenalty, norm, relError, seededNormal, trainableVariables,
+  autodiffGrad,
+  finiteDiffGrad,
+  hessianPenalty,
+  jacobianPenalty,
+  norm,
+  relError,
+  seededNormal,
+  trainableVariables,
 } from './helpers/gradcheck';
 
 // The stock configs, captured before the fixes replace them (tfjs-layers' import registered them).
@@ -23,7 +30,10 @@ function activationModel(activation: string, seed: number): tfl.Sequential {
   return tfl.sequential({
     layers: [
       tfl.layers.dense({
-        units: 4, inputShape: [3], activation: activation as 'relu', kernelInitializer: init(seed),
+        units: 4,
+        inputShape: [3],
+        activation: activation as 'relu',
+        kernelInitializer: init(seed),
         biasInitializer: init(seed + 1, 0.3),
       }),
       tfl.layers.dense({ units: 2, kernelInitializer: init(seed + 2), biasInitializer: init(seed + 3, 0.3) }),
@@ -51,8 +61,23 @@ function checkPenalty(model: tfl.LayersModel, order: 2 | 3, x: tf.Tensor, seed: 
 
 // tfjs-layers 4.22 activation identifiers (`gelu_new` is the tanh approximation). `logSoftmax` is built in too,
 // but tf.logSoftmax is a customGrad op that saves its output: it cannot be fixed and must refuse (tested below).
-const ACTIVATIONS = ['relu', 'relu6', 'elu', 'selu', 'tanh', 'sigmoid', 'hardSigmoid', 'softmax', 'softplus',
-  'softsign', 'swish', 'gelu', 'gelu_new', 'mish', 'linear'];
+const ACTIVATIONS = [
+  'relu',
+  'relu6',
+  'elu',
+  'selu',
+  'tanh',
+  'sigmoid',
+  'hardSigmoid',
+  'softmax',
+  'softplus',
+  'softsign',
+  'swish',
+  'gelu',
+  'gelu_new',
+  'mish',
+  'linear',
+];
 
 describe('stock tfjs gradients (before the fixes) fail the same check', () => {
   /**
@@ -91,8 +116,8 @@ describe('stock tfjs gradients (before the fixes) fail the same check', () => {
     }
   }
 
-  it.each(['Tanh', 'Sigmoid'] as const)('%s', kernel => {
-    const report = ([2, 3] as const).map(order => stockVsFixed(kernel, order));
+  it.each(['Tanh', 'Sigmoid'] as const)('%s', (kernel) => {
+    const report = ([2, 3] as const).map((order) => stockVsFixed(kernel, order));
     console.log(`${kernel}: d/dW penalty vs central differences\n${JSON.stringify(report, null, 1)}`);
     for (const { stockErr, fixedErr } of report) {
       if (typeof stockErr === 'number') expect(stockErr).toBeGreaterThan(3 * TOL);
@@ -101,23 +126,26 @@ describe('stock tfjs gradients (before the fixes) fail the same check', () => {
   });
 });
 
-describe.each(ACTIVATIONS)('activation %s', activation => {
+describe.each(ACTIVATIONS)('activation %s', (activation) => {
   let model: tfl.Sequential;
   let x: tf.Tensor;
   beforeAll(() => {
     model = activationModel(activation, 21);
     x = seededNormal([2, 3], 5);
   });
-  afterAll(() => { model.dispose(); x.dispose(); });
+  afterAll(() => {
+    model.dispose();
+    x.dispose();
+  });
 
-  it.each([2, 3] as const)('order %i matches finite differences', order => {
+  it.each([2, 3] as const)('order %i matches finite differences', (order) => {
     const err = checkPenalty(model, order, x, 5);
     expect(err).toBeLessThan(TOL);
   });
 });
 
 describe('activation logSoftmax (tf.logSoftmax is a customGrad op)', () => {
-  it.each([2, 3] as const)('order %i throws an error naming tf.logSoftmax', order => {
+  it.each([2, 3] as const)('order %i throws an error naming tf.logSoftmax', (order) => {
     const model = activationModel('logSoftmax', 21);
     const x = seededNormal([2, 3], 5);
     expect(() => checkPenalty(model, order, x, 5)).toThrow(/tf\.logSoftmax/);
@@ -128,7 +156,7 @@ describe('activation logSoftmax (tf.logSoftmax is a customGrad op)', () => {
   it('still has correct first-order gradients', () => {
     const x = seededNormal([2, 4], 1);
     const w = seededNormal([2, 4], 2);
-    const g = tf.grad(xx => tf.sum(tf.mul(tf.logSoftmax(xx), w)))(x);
+    const g = tf.grad((xx) => tf.sum(tf.mul(tf.logSoftmax(xx), w)))(x);
     const p = tf.softmax(x);
     const expected = tf.sub(w, tf.mul(tf.sum(w, -1, true), p));
     expect(relError(g.dataSync(), expected.dataSync())).toBeLessThan(1e-5);
@@ -138,13 +166,25 @@ describe('activation logSoftmax (tf.logSoftmax is a customGrad op)', () => {
 
 describe('applyGradientFixes', () => {
   it('is idempotent and registers every listed kernel', () => {
-    const before = GRADIENT_FIXES.map(k => tf.getGradient(k));
+    const before = GRADIENT_FIXES.map((k) => tf.getGradient(k));
     applyGradientFixes();
     applyGradientFixes();
-    expect(GRADIENT_FIXES.map(k => tf.getGradient(k))).toEqual(before);
-    expect(before.every(c => c != null)).toBe(true);
-    for (const k of ['Tanh', 'Sigmoid', 'Exp', 'Softmax', 'LogSoftmax', 'Elu', 'MaxPool', 'Max', 'Min', 'Pow', 'LRN',
-      'MaxPool3D']) {
+    expect(GRADIENT_FIXES.map((k) => tf.getGradient(k))).toEqual(before);
+    expect(before.every((c) => c != null)).toBe(true);
+    for (const k of [
+      'Tanh',
+      'Sigmoid',
+      'Exp',
+      'Softmax',
+      'LogSoftmax',
+      'Elu',
+      'MaxPool',
+      'Max',
+      'Min',
+      'Pow',
+      'LRN',
+      'MaxPool3D',
+    ]) {
       expect(tf.getGradient(k)!.outputsToSave).toBeUndefined();
     }
   });
@@ -172,7 +212,7 @@ describe('kernels outside the layer matrix', () => {
   /** FD check of d/dW Σ‖∇ₓ Σ g(x, W)·u‖² for a raw op g. */
   function checkRawOp(g: (x: tf.Tensor, w: tf.Variable) => tf.Tensor, x: tf.Tensor, w: tf.Variable, seed: number) {
     const u = seededNormal(g(x, w).shape, seed);
-    const penalty = () => jacobianPenalty(xx => g(xx, w), x, u);
+    const penalty = () => jacobianPenalty((xx) => g(xx, w), x, u);
     const err = relError(autodiffGrad(penalty, [w]), finiteDiffGrad(penalty, [w], H), 1e-5);
     u.dispose();
     return err;
@@ -181,8 +221,14 @@ describe('kernels outside the layer matrix', () => {
   it('LRN at 2nd order', () => {
     const x = seededNormal([1, 2, 2, 5], 1);
     const w = tf.variable(seededNormal([5, 5], 2, 0.5));
-    const g = (xx: tf.Tensor, ww: tf.Variable) => tf.localResponseNormalization(
-      tf.reshape(tf.matMul(tf.reshape(xx, [-1, 5]), ww), [1, 2, 2, 5]) as tf.Tensor4D, 1, 1, 0.5, 0.75);
+    const g = (xx: tf.Tensor, ww: tf.Variable) =>
+      tf.localResponseNormalization(
+        tf.reshape(tf.matMul(tf.reshape(xx, [-1, 5]), ww), [1, 2, 2, 5]) as tf.Tensor4D,
+        1,
+        1,
+        0.5,
+        0.75,
+      );
     expect(checkRawOp(g, x, w, 3)).toBeLessThan(TOL);
     tf.dispose([x, w]);
   });
@@ -192,8 +238,15 @@ describe('kernels outside the layer matrix', () => {
     const w = tf.variable(seededNormal([3, 4], 2, 0.5));
     const g = (xx: tf.Tensor, ww: tf.Variable) => {
       const z = tf.matMul(xx, ww);
-      return tf.stack([tf.sum(tf.exp(z), 1), tf.max(tf.sin(z), 1), tf.min(tf.cos(z), 1),
-        tf.sum(tf.pow(tf.add(tf.square(z), 1), 1.5), 1)], 1);
+      return tf.stack(
+        [
+          tf.sum(tf.exp(z), 1),
+          tf.max(tf.sin(z), 1),
+          tf.min(tf.cos(z), 1),
+          tf.sum(tf.pow(tf.add(tf.square(z), 1), 1.5), 1),
+        ],
+        1,
+      );
     };
     expect(checkRawOp(g, x, w, 3)).toBeLessThan(TOL);
     tf.dispose([x, w]);
@@ -204,9 +257,15 @@ describe('kernels outside the layer matrix', () => {
     const x = tf.variable(seededNormal([1, 4, 4, 2], 1));
     const w = tf.variable(seededNormal([3, 3, 2, 2], 2, 0.5));
     const dw = tf.variable(seededNormal([3, 3, 2, 1], 3, 0.5));
-    const loss = (ww: tf.Tensor, dd: tf.Tensor) => tf.sum(tf.tanh(tf.add(
-      tf.conv2d(x as tf.Tensor4D, ww as tf.Tensor4D, 1, 'same'),
-      tf.depthwiseConv2d(x as tf.Tensor4D, dd as tf.Tensor4D, 1, 'same'))));
+    const loss = (ww: tf.Tensor, dd: tf.Tensor) =>
+      tf.sum(
+        tf.tanh(
+          tf.add(
+            tf.conv2d(x as tf.Tensor4D, ww as tf.Tensor4D, 1, 'same'),
+            tf.depthwiseConv2d(x as tf.Tensor4D, dd as tf.Tensor4D, 1, 'same'),
+          ),
+        ),
+      );
     const penalty = () => {
       const [gw, gd] = tf.grads((ww: tf.Tensor, dd: tf.Tensor) => loss(ww, dd))([w, dw]);
       return tf.add(tf.sum(tf.square(gw)), tf.sum(tf.square(gd))) as tf.Scalar;
@@ -224,8 +283,9 @@ describe('kernels outside the layer matrix', () => {
     const expected = tf.div(tf.sub(tf.softmax(logits), labels), 2); // mean over the batch of 2
     expect(relError(g.dataSync(), expected.dataSync())).toBeLessThan(1e-5);
     const w = tf.variable(tf.scalar(1.3));
-    expect(() => tf.variableGrads(() => tf.sum(tf.square(tf.grad((z: tf.Tensor) => loss(tf.mul(z, w)))(logits))),
-      [w])).toThrow(/tf\.losses\.softmaxCrossEntropy/);
+    expect(() =>
+      tf.variableGrads(() => tf.sum(tf.square(tf.grad((z: tf.Tensor) => loss(tf.mul(z, w)))(logits))), [w]),
+    ).toThrow(/tf\.losses\.softmaxCrossEntropy/);
     tf.dispose([labels, logits, g, expected, w]);
   });
 

@@ -10,7 +10,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { applyGradientFixes } from '../src/autodiff/gradient_fixes';
 import {
-  autodiffGrad, finiteDiffGrad, hessianPenalty, jacobianPenalty, jacobianTransposeProduct, relError, seededNormal,
+  autodiffGrad,
+  finiteDiffGrad,
+  hessianPenalty,
+  jacobianPenalty,
+  jacobianTransposeProduct,
+  relError,
+  seededNormal,
   trainableVariables,
 } from './helpers/gradcheck';
 
@@ -25,7 +31,10 @@ const posInit = (seed: number) => tfl.initializers.randomUniform({ minval: 0.5, 
 /** Dense layer with seeded non-trivial kernel and bias. */
 function dense(units: number, seed: number, activation = 'tanh', inputShape?: number[]): tfl.layers.Layer {
   return tfl.layers.dense({
-    units, activation: activation as 'tanh', inputShape, kernelInitializer: init(seed),
+    units,
+    activation: activation as 'tanh',
+    inputShape,
+    kernelInitializer: init(seed),
     biasInitializer: init(seed + 1, 0.3),
   });
 }
@@ -44,109 +53,203 @@ interface Case {
 const CASES: Case[] = [
   { name: 'dense', inputShape: [3], layers: () => [dense(4, 1, 'tanh', [3]), dense(2, 3)] },
   {
-    name: 'conv1d', inputShape: [5, 2],
-    layers: () => [tfl.layers.conv1d({ filters: 2, kernelSize: 3, activation: 'tanh', inputShape: [5, 2],
-      ...convInit(1) }), ...head(3)],
+    name: 'conv1d',
+    inputShape: [5, 2],
+    layers: () => [
+      tfl.layers.conv1d({ filters: 2, kernelSize: 3, activation: 'tanh', inputShape: [5, 2], ...convInit(1) }),
+      ...head(3),
+    ],
   },
   {
-    name: 'conv2d (same)', inputShape: [4, 4, 1],
-    layers: () => [tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'tanh',
-      inputShape: [4, 4, 1], ...convInit(1) }), ...head(3)],
+    name: 'conv2d (same)',
+    inputShape: [4, 4, 1],
+    layers: () => [
+      tfl.layers.conv2d({
+        filters: 2,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'tanh',
+        inputShape: [4, 4, 1],
+        ...convInit(1),
+      }),
+      ...head(3),
+    ],
   },
   {
-    name: 'conv2d (valid, stride 2)', inputShape: [5, 5, 1],
-    layers: () => [tfl.layers.conv2d({ filters: 2, kernelSize: 3, strides: 2, activation: 'tanh',
-      inputShape: [5, 5, 1], ...convInit(1) }), ...head(3)],
+    name: 'conv2d (valid, stride 2)',
+    inputShape: [5, 5, 1],
+    layers: () => [
+      tfl.layers.conv2d({
+        filters: 2,
+        kernelSize: 3,
+        strides: 2,
+        activation: 'tanh',
+        inputShape: [5, 5, 1],
+        ...convInit(1),
+      }),
+      ...head(3),
+    ],
   },
   {
-    name: 'depthwiseConv2d', inputShape: [4, 4, 2],
-    layers: () => [tfl.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same',
-      activation: 'tanh', inputShape: [4, 4, 2], depthwiseInitializer: init(1), biasInitializer: init(2, 0.3) }),
-    ...head(3)],
+    name: 'depthwiseConv2d',
+    inputShape: [4, 4, 2],
+    layers: () => [
+      tfl.layers.depthwiseConv2d({
+        kernelSize: 3,
+        depthMultiplier: 2,
+        padding: 'same',
+        activation: 'tanh',
+        inputShape: [4, 4, 2],
+        depthwiseInitializer: init(1),
+        biasInitializer: init(2, 0.3),
+      }),
+      ...head(3),
+    ],
   },
   {
-    name: 'separableConv2d', inputShape: [4, 4, 2],
-    layers: () => [tfl.layers.separableConv2d({ filters: 2, kernelSize: 3, activation: 'tanh', inputShape: [4, 4, 2],
-      depthwiseInitializer: init(1), pointwiseInitializer: init(2), biasInitializer: init(3, 0.3) }), ...head(4)],
+    name: 'separableConv2d',
+    inputShape: [4, 4, 2],
+    layers: () => [
+      tfl.layers.separableConv2d({
+        filters: 2,
+        kernelSize: 3,
+        activation: 'tanh',
+        inputShape: [4, 4, 2],
+        depthwiseInitializer: init(1),
+        pointwiseInitializer: init(2),
+        biasInitializer: init(3, 0.3),
+      }),
+      ...head(4),
+    ],
   },
   {
-    name: 'conv2dTranspose', inputShape: [2, 2, 2],
-    layers: () => [tfl.layers.conv2dTranspose({ filters: 1, kernelSize: 3, strides: 2, padding: 'same',
-      activation: 'tanh', inputShape: [2, 2, 2], ...convInit(1) }), ...head(3)],
+    name: 'conv2dTranspose',
+    inputShape: [2, 2, 2],
+    layers: () => [
+      tfl.layers.conv2dTranspose({
+        filters: 1,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'same',
+        activation: 'tanh',
+        inputShape: [2, 2, 2],
+        ...convInit(1),
+      }),
+      ...head(3),
+    ],
   },
   {
-    name: 'maxPooling1d', inputShape: [4, 2],
+    name: 'maxPooling1d',
+    inputShape: [4, 2],
     layers: () => [dense(2, 1, 'tanh', [4, 2]), tfl.layers.maxPooling1d({ poolSize: 2 }), ...head(3)],
   },
   {
-    name: 'maxPooling2d', inputShape: [4, 4, 1],
+    name: 'maxPooling2d',
+    inputShape: [4, 4, 1],
     layers: () => [dense(2, 1, 'tanh', [4, 4, 1]), tfl.layers.maxPooling2d({ poolSize: 2 }), ...head(3)],
   },
   {
-    name: 'maxPooling2d (3x3, stride 2, same)', inputShape: [4, 4, 1],
-    layers: () => [dense(2, 1, 'tanh', [4, 4, 1]),
-      tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }), ...head(3)],
+    name: 'maxPooling2d (3x3, stride 2, same)',
+    inputShape: [4, 4, 1],
+    layers: () => [
+      dense(2, 1, 'tanh', [4, 4, 1]),
+      tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+      ...head(3),
+    ],
   },
   {
-    name: 'averagePooling1d', inputShape: [4, 2],
+    name: 'averagePooling1d',
+    inputShape: [4, 2],
     layers: () => [dense(2, 1, 'tanh', [4, 2]), tfl.layers.averagePooling1d({ poolSize: 2 }), ...head(3)],
   },
   {
-    name: 'averagePooling2d', inputShape: [4, 4, 1],
+    name: 'averagePooling2d',
+    inputShape: [4, 4, 1],
     layers: () => [dense(2, 1, 'tanh', [4, 4, 1]), tfl.layers.averagePooling2d({ poolSize: 2 }), ...head(3)],
   },
   {
-    name: 'averagePooling2d (3x3, stride 2, same)', inputShape: [4, 4, 1],
-    layers: () => [dense(2, 1, 'tanh', [4, 4, 1]),
-      tfl.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }), ...head(3)],
+    name: 'averagePooling2d (3x3, stride 2, same)',
+    inputShape: [4, 4, 1],
+    layers: () => [
+      dense(2, 1, 'tanh', [4, 4, 1]),
+      tfl.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+      ...head(3),
+    ],
   },
   {
-    name: 'globalAveragePooling2d', inputShape: [3, 3, 2],
+    name: 'globalAveragePooling2d',
+    inputShape: [3, 3, 2],
     layers: () => [dense(3, 1, 'tanh', [3, 3, 2]), tfl.layers.globalAveragePooling2d({}), dense(2, 3)],
   },
   {
-    name: 'globalMaxPooling2d', inputShape: [3, 3, 2],
+    name: 'globalMaxPooling2d',
+    inputShape: [3, 3, 2],
     layers: () => [dense(3, 1, 'tanh', [3, 3, 2]), tfl.layers.globalMaxPooling2d({}), dense(2, 3)],
   },
   {
-    name: 'batchNormalization (inference)', inputShape: [3],
-    layers: () => [dense(4, 1, 'linear', [3]), tfl.layers.batchNormalization({
-      gammaInitializer: posInit(5), betaInitializer: init(6, 0.3), movingMeanInitializer: init(7, 0.3),
-      movingVarianceInitializer: posInit(8) }), dense(2, 3)],
+    name: 'batchNormalization (inference)',
+    inputShape: [3],
+    layers: () => [
+      dense(4, 1, 'linear', [3]),
+      tfl.layers.batchNormalization({
+        gammaInitializer: posInit(5),
+        betaInitializer: init(6, 0.3),
+        movingMeanInitializer: init(7, 0.3),
+        movingVarianceInitializer: posInit(8),
+      }),
+      dense(2, 3),
+    ],
   },
   {
-    name: 'layerNormalization', inputShape: [3],
-    layers: () => [dense(4, 1, 'linear', [3]), tfl.layers.layerNormalization({
-      gammaInitializer: posInit(5), betaInitializer: init(6, 0.3) }), dense(2, 3)],
+    name: 'layerNormalization',
+    inputShape: [3],
+    layers: () => [
+      dense(4, 1, 'linear', [3]),
+      tfl.layers.layerNormalization({
+        gammaInitializer: posInit(5),
+        betaInitializer: init(6, 0.3),
+      }),
+      dense(2, 3),
+    ],
   },
   {
-    name: 'dropout (inference)', inputShape: [3],
+    name: 'dropout (inference)',
+    inputShape: [3],
     layers: () => [dense(4, 1, 'tanh', [3]), tfl.layers.dropout({ rate: 0.5, seed: 1 }), dense(2, 3)],
   },
   {
-    name: 'flatten', inputShape: [3, 2],
+    name: 'flatten',
+    inputShape: [3, 2],
     layers: () => [dense(2, 1, 'tanh', [3, 2]), ...head(3)],
   },
   {
-    name: 'reshape', inputShape: [3],
+    name: 'reshape',
+    inputShape: [3],
     layers: () => [dense(6, 1, 'tanh', [3]), tfl.layers.reshape({ targetShape: [2, 3] }), dense(2, 3)],
   },
   {
-    name: 'upSampling2d (nearest)', inputShape: [2, 3, 1],
+    name: 'upSampling2d (nearest)',
+    inputShape: [2, 3, 1],
     layers: () => [dense(2, 1, 'tanh', [2, 3, 1]), tfl.layers.upSampling2d({ size: [2, 2] }), ...head(3)],
   },
   {
     // Square input: the tfjs 4.22 cpu ResizeBilinearGrad mixes up height and width for non-square images.
-    name: 'upSampling2d (bilinear, square)', inputShape: [2, 2, 1],
-    layers: () => [dense(2, 1, 'tanh', [2, 2, 1]),
-      tfl.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear' }), ...head(3)],
+    name: 'upSampling2d (bilinear, square)',
+    inputShape: [2, 2, 1],
+    layers: () => [
+      dense(2, 1, 'tanh', [2, 2, 1]),
+      tfl.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear' }),
+      ...head(3),
+    ],
   },
   {
-    name: 'leakyReLU', inputShape: [3],
+    name: 'leakyReLU',
+    inputShape: [3],
     layers: () => [dense(4, 1, 'linear', [3]), tfl.layers.leakyReLU({ alpha: 0.2 }), dense(2, 3)],
   },
   {
-    name: 'prelu', inputShape: [3],
+    name: 'prelu',
+    inputShape: [3],
     layers: () => [dense(4, 1, 'linear', [3]), tfl.layers.prelu({ alphaInitializer: posInit(5) }), dense(2, 3)],
   },
 ];
@@ -158,9 +261,12 @@ describe.each(CASES)('layer $name', ({ inputShape, layers }) => {
   beforeAll(() => {
     model = tfl.sequential({ layers: layers() });
     x = seededNormal([2, ...inputShape], 17);
-    f = xx => model.apply(xx, { training: false }) as tf.Tensor;
+    f = (xx) => model.apply(xx, { training: false }) as tf.Tensor;
   });
-  afterAll(() => { model.dispose(); x.dispose(); });
+  afterAll(() => {
+    model.dispose();
+    x.dispose();
+  });
 
   it('order 1: Jᵀu matches finite differences over x (catches wrong stock first-order kernels)', () => {
     const err = tf.tidy(() => {
@@ -175,7 +281,7 @@ describe.each(CASES)('layer $name', ({ inputShape, layers }) => {
     expect(err).toBeLessThan(TOL);
   });
 
-  it.each([2, 3] as const)('order %i: d/dW of the penalty matches finite differences', order => {
+  it.each([2, 3] as const)('order %i: d/dW of the penalty matches finite differences', (order) => {
     const err = tf.tidy(() => {
       const outShape = (model.outputs[0].shape as number[]).slice(1);
       const u = seededNormal([2, ...outShape], 23);

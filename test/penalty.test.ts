@@ -15,7 +15,7 @@ function checkGradient(
   penalty: () => tf.Scalar,
   exactSquaredSigmas: () => number[],
   directions = 3,
-  h = 1e-2
+  h = 1e-2,
 ) {
   expect(penalty().dataSync()[0]).toBeCloseTo(mean(exactSquaredSigmas()), 3);
   const { grads } = tf.variableGrads(penalty, weights);
@@ -24,7 +24,11 @@ function checkGradient(
     const d = weights.map((w, i) => tf.randomNormal(w.shape, 0, 1, 'float32', 100 * k + i));
     const norm = Math.sqrt(d.reduce((s, t) => s + tf.sum(tf.square(t)).dataSync()[0], 0));
     // A weight the penalty does not depend on (the output bias) has no gradient: zero.
-    const along = d.reduce((s, t, i) => s + (grads[weights[i].name] ? tf.sum(tf.mul(t, grads[weights[i].name])).dataSync()[0] : 0), 0) / norm;
+    const along =
+      d.reduce(
+        (s, t, i) => s + (grads[weights[i].name] ? tf.sum(tf.mul(t, grads[weights[i].name])).dataSync()[0] : 0),
+        0,
+      ) / norm;
     const at = (step: number) => {
       weights.forEach((w, i) => w.assign(tf.tidy(() => tf.add(originals[i], tf.mul(step / norm, d[i])))));
       return mean(exactSquaredSigmas());
@@ -46,7 +50,11 @@ describe('the Lanczos penalty and its weight gradient', () => {
     const once = jacobianPenalty(net.f, x, { iterations: 3, seed: 1, tol: 0 });
     tf.dispose([once.penalty, once.sigma, once.vectors]);
     expect(tf.memory().numTensors).toBe(before);
-    checkGradient(net.weights, () => tf.tidy(penalty), () => mlpJacobian(net, x, act).map((j) => topSingularValue(j) ** 2));
+    checkGradient(
+      net.weights,
+      () => tf.tidy(penalty),
+      () => mlpJacobian(net, x, act).map((j) => topSingularValue(j) ** 2),
+    );
     x.dispose();
     net.dispose();
   });
@@ -82,7 +90,9 @@ describe('the Lanczos penalty and its weight gradient', () => {
     const plain = jacobianPenalty(net.f, x, { iterations: 3, squared: false, tol: 0 });
     expect(plain.penalty.dataSync()[0]).toBeCloseTo(mean(sigma), 3);
     const power = jacobianPenalty(net.f, x, { method: 'power', iterations: 50 });
-    expect(Math.abs(power.penalty.dataSync()[0] - mean(sigma.map((s) => s * s)))).toBeLessThan(1e-3 * mean(sigma.map((s) => s * s)));
+    expect(Math.abs(power.penalty.dataSync()[0] - mean(sigma.map((s) => s * s)))).toBeLessThan(
+      1e-3 * mean(sigma.map((s) => s * s)),
+    );
     const hutchinson = jacobianPenalty(net.f, x, { method: 'hutchinson', iterations: 400, seed: 5 });
     expect(Math.abs(hutchinson.penalty.dataSync()[0] / mean(frobenius2) - 1)).toBeLessThan(0.15);
     Array.from(hutchinson.sigma.dataSync()).forEach((s) => expect(Number.isFinite(s)).toBe(true));

@@ -71,7 +71,11 @@ describe('products against dense derivatives', () => {
   });
 
   it('gives zeros, not an error, when the product does not depend on x', () => {
-    const w = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+    const w = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const linear = (x: tf.Tensor) => tf.sum(tf.matMul(x as tf.Tensor2D, w), 1);
     const x = tf.ones([2, 3]);
     const hv = hvp(linear, x, tf.ones([2, 3]));
@@ -87,15 +91,24 @@ describe('products against dense derivatives', () => {
     const u = tf.randomNormal([3, 2], 0, 1, 'float32', 22);
     const v = tf.randomNormal([3, 4], 0, 1, 'float32', 23);
     // P(W) = ‖Jᵀu‖² + ‖Jv‖²: exercises both products at second order.
-    const p = () => tf.tidy(() => tf.add(tf.sum(tf.square(vjp(net.f, x, u))), tf.sum(tf.square(jvp(net.f, x, v)))) as tf.Scalar);
+    const p = () =>
+      tf.tidy(() => tf.add(tf.sum(tf.square(vjp(net.f, x, u))), tf.sum(tf.square(jvp(net.f, x, v)))) as tf.Scalar);
     const { grads } = tf.variableGrads(p, net.weights);
     const w1 = net.weights[0];
     const g = grads[w1.name].arraySync() as number[][];
     const h = 1e-2;
     const original = w1.clone();
-    for (const [i, j] of [[0, 0], [1, 3], [3, 5]]) {
+    for (const [i, j] of [
+      [0, 0],
+      [1, 3],
+      [3, 5],
+    ]) {
       const at = (delta: number) => {
-        w1.assign(tf.tidy(() => tf.add(original, tf.mul(delta, tf.reshape(tf.cast(tf.oneHot([i * 6 + j], 24), 'float32'), [4, 6])))));
+        w1.assign(
+          tf.tidy(() =>
+            tf.add(original, tf.mul(delta, tf.reshape(tf.cast(tf.oneHot([i * 6 + j], 24), 'float32'), [4, 6]))),
+          ),
+        );
         return p().dataSync()[0];
       };
       const fd = (at(h) - at(-h)) / (2 * h);

@@ -24,7 +24,9 @@ describe('README examples', () => {
     const y = tf.oneHot(tf.randomUniform([16], 0, 10, 'int32'), 10);
     const resolve = (id: string) => (id === 'tfjs-jacobian-reg' ? require('../src') : require(id));
     const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor;
-    const body = first.replace(/^import \* as (\w+) from '([^']+)';$/gm, "const $1 = require('$2');").replace(/epochs: 5/, 'epochs: 1, verbose: 0');
+    const body = first
+      .replace(/^import \* as (\w+) from '([^']+)';$/gm, "const $1 = require('$2');")
+      .replace(/epochs: 5/, 'epochs: 1, verbose: 0');
     const model = await new AsyncFunction('require', 'x', 'y', `${body}\nreturn model;`)(resolve, x, y);
     expect(model.layers[0].getClassName()).toBe('tfjs-jacobian-reg>Regularized');
     expect(model.layers[0].evaluations).toEqual([1]);
@@ -44,7 +46,8 @@ describe('README examples', () => {
     // The examples print what they promise in their comments.
     const printed = JSON.stringify(logged);
     if ((code as string).includes("// 'rowSumDiagonal'")) expect(printed).toContain('rowSumDiagonal');
-    if ((code as string).includes('regularized_1_jacobian_sigma')) expect(printed).toMatch(/regularized_\d+_jacobian_sigma/);
+    if ((code as string).includes('regularized_1_jacobian_sigma'))
+      expect(printed).toMatch(/regularized_\d+_jacobian_sigma/);
     if ((code as string).includes('network_hessian_sigma')) expect(logged[0][0]).toHaveLength(2);
   });
 });

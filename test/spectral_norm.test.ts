@@ -6,7 +6,7 @@ import {
   hessianOperator,
   jacobianOperator,
   lanczos,
-  powerIteration
+  powerIteration,
 } from '../src';
 import { mlpHessian, mlpJacobian } from './helpers/analytic';
 import { mlp } from './helpers/models';
@@ -23,7 +23,7 @@ function matrixOperator(matrices: number[][][], symmetric = false): LinearOperat
     symmetric,
     matvec: (v) => tf.tidy(() => tf.squeeze(tf.matMul(m, tf.expandDims(v, 2)), [2])),
     rmatvec: (u) => tf.tidy(() => tf.squeeze(tf.matMul(m, tf.expandDims(u, 2), true), [2])),
-    dispose: () => m.dispose()
+    dispose: () => m.dispose(),
   };
 }
 
@@ -33,7 +33,7 @@ const relErr = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 describe('Lanczos σ_max against an independent SVD', () => {
   it.each([
     ['output space (m < n: a classifier Jacobian)', [4, 9, 3]],
-    ['input space (m > n)', [3, 9, 6]]
+    ['input space (m > n)', [3, 9, 6]],
   ])('%s, steps ≥ dimension', (_, sizes) => {
     const net = mlp(sizes as [number, number, number], 'tanh', 5);
     const x = tf.randomNormal([5, sizes[0]], 0, 1, 'float32', 8);
@@ -65,8 +65,16 @@ describe('Lanczos σ_max against an independent SVD', () => {
 
   it("'exact' and many power iterations agree with the SVD; Hutchinson estimates the Frobenius norm", () => {
     const matrices = [
-      [[3, 1, 0, 2], [0, -2, 1, 1], [1, 1, 1, 0]],
-      [[0.5, 0, 0, 0], [0, 0.2, 0, 0], [0, 0, 0.1, 0]]
+      [
+        [3, 1, 0, 2],
+        [0, -2, 1, 1],
+        [1, 1, 1, 0],
+      ],
+      [
+        [0.5, 0, 0, 0],
+        [0, 0.2, 0, 0],
+        [0, 0, 0.1, 0],
+      ],
     ];
     const op = matrixOperator(matrices);
     const exact = matrices.map(topSingularValue);
@@ -125,7 +133,16 @@ describe('Lanczos recurrence', () => {
   });
 
   it('is reproducible for a seed and leaves no tensors behind', () => {
-    const op = matrixOperator([[[2, 1, 0], [1, 3, 1], [0, 1, 4]]], true);
+    const op = matrixOperator(
+      [
+        [
+          [2, 1, 0],
+          [1, 3, 1],
+          [0, 1, 4],
+        ],
+      ],
+      true,
+    );
     const before = tf.memory().numTensors;
     const a = estimateSpectralNorm(op, { iterations: 2, seed: 42, tol: 0 });
     const b = estimateSpectralNorm(op, { iterations: 2, seed: 42, tol: 0 });
@@ -159,7 +176,12 @@ describe('Lanczos recurrence', () => {
   });
 
   it('dense() builds the operator matrix', () => {
-    const matrices = [[[1, 2, 3], [4, 5, 6]]];
+    const matrices = [
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    ];
     const op = matrixOperator(matrices);
     const d = dense(op);
     expect(d.arraySync()).toEqual(matrices);

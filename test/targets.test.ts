@@ -11,7 +11,7 @@ import {
   rowSumDiagonalTarget,
   transposeTarget,
   userTarget,
-  zeroTarget
+  zeroTarget,
 } from '../src';
 import { mlpJacobian } from './helpers/analytic';
 import { mlp } from './helpers/models';
@@ -41,24 +41,43 @@ describe('targets: dense matrices equal their definitions', () => {
     const m = difference(a, target(a));
     const dm = dense(m);
     close(d.arraySync(), expected);
-    close(dm.arraySync(), jac.map((j, b) => j.map((row, i) => row.map((v, k) => v - expected[b][i][k]))));
+    close(
+      dm.arraySync(),
+      jac.map((j, b) => j.map((row, i) => row.map((v, k) => v - expected[b][i][k]))),
+    );
     tf.dispose([d, dm]);
     t.dispose();
     m.dispose();
     expect(tf.memory().numTensors).toBe(before);
   };
 
-  it('zero', () => check(zeroTarget, jac.map((j) => j.map((r) => r.map(() => 0)))));
-  it('identity', () => check(identityTarget, jac.map((j) => j.map((r, i) => r.map((_, k) => (i === k ? 1 : 0))))));
+  it('zero', () =>
+    check(
+      zeroTarget,
+      jac.map((j) => j.map((r) => r.map(() => 0))),
+    ));
+  it('identity', () =>
+    check(
+      identityTarget,
+      jac.map((j) => j.map((r, i) => r.map((_, k) => (i === k ? 1 : 0)))),
+    ));
   it('transpose: T = Jᵀ', () => check(transposeTarget, jac.map(transpose)));
   it('rowSumDiagonal: T = D(J·1)', () =>
-    check(rowSumDiagonalTarget, jac.map((j) => j.map((r, i) => r.map((_, k) => (i === k ? j[i].reduce((s, v) => s + v, 0) : 0))))));
+    check(
+      rowSumDiagonalTarget,
+      jac.map((j) => j.map((r, i) => r.map((_, k) => (i === k ? j[i].reduce((s, v) => s + v, 0) : 0)))),
+    ));
   it('a user operator {matvec, rmatvec}', () => {
-    const c = [[1, 2, 0, 0], [0, 1, 0, 3], [2, 0, 1, 0], [0, 0, 0, 1]];
+    const c = [
+      [1, 2, 0, 0],
+      [0, 1, 0, 3],
+      [2, 0, 1, 0],
+      [0, 0, 0, 1],
+    ];
     const ct = tf.tensor2d(c);
     const target = userTarget({
       matvec: (v) => tf.matMul(v as tf.Tensor2D, ct, false, true),
-      rmatvec: (u) => tf.matMul(u as tf.Tensor2D, ct)
+      rmatvec: (u) => tf.matMul(u as tf.Tensor2D, ct),
     });
     check(target, [c, c, c]);
     ct.dispose();
@@ -72,7 +91,9 @@ describe('targets: dense matrices equal their definitions', () => {
       expect(() => resolveTarget(name)(op)).toThrow(new RegExp(`target '${name}' needs a square matrix.*3×5`));
       expect(() => jacobianPenalty(wide.f, xw, { target: name })).toThrow(/needs a square matrix/);
     }
-    expect(() => resolveTarget('diagonal' as never)).toThrow(/target must be one of 'zero', 'identity', 'transpose', 'rowSumDiagonal'/);
+    expect(() => resolveTarget('diagonal' as never)).toThrow(
+      /target must be one of 'zero', 'identity', 'transpose', 'rowSumDiagonal'/,
+    );
     xw.dispose();
     wide.dispose();
   });

@@ -20,14 +20,21 @@
       return [
         tf.layers.dense({ inputShape: [784], units: 256, activation: 'softplus', kernelInitializer: init(0) }),
         tf.layers.dense({ units: 256, activation: 'softplus', kernelInitializer: init(1) }),
-        tf.layers.dense({ units: 10, kernelInitializer: init(2) })
+        tf.layers.dense({ units: 10, kernelInitializer: init(2) }),
       ];
     }
     return [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, strides: 2, activation: 'softplus', kernelInitializer: init(0) }),
+      tf.layers.conv2d({
+        inputShape: [28, 28, 1],
+        filters: 8,
+        kernelSize: 3,
+        strides: 2,
+        activation: 'softplus',
+        kernelInitializer: init(0),
+      }),
       tf.layers.conv2d({ filters: 16, kernelSize: 3, strides: 2, activation: 'softplus', kernelInitializer: init(1) }),
       tf.layers.flatten(),
-      tf.layers.dense({ units: 10, kernelInitializer: init(2) })
+      tf.layers.dense({ units: 10, kernelInitializer: init(2) }),
     ];
   }
   const network = (kind, seed) => tf.sequential({ layers: layersOf(kind, seed) });
@@ -89,7 +96,9 @@
       }
     }
     const base = runs[names[0]];
-    const timings = Object.fromEntries(names.map((n) => [n, { ms: median(runs[n]), runs: runs[n].map((v) => Number(v.toFixed(3))) }]));
+    const timings = Object.fromEntries(
+      names.map((n) => [n, { ms: median(runs[n]), runs: runs[n].map((v) => Number(v.toFixed(3))) }]),
+    );
     const ratios = Object.fromEntries(names.map((n) => [n, median(runs[n].map((v, i) => v / base[i]))]));
     return { timings, ratios };
   }
@@ -114,7 +123,7 @@
       stop() {
         delete backend.acquireTexture; // back to the prototype's method
         return { startBytes, peakBytes };
-      }
+      },
     };
   }
 
@@ -145,12 +154,30 @@
         gpu = sampler.stop();
       }
     }
-    return { peakBytes: info.peakBytes, startBytes, kernelCalls: info.kernels.filter((k) => !k.name.endsWith('__op')).length, gpu };
+    return {
+      peakBytes: info.peakBytes,
+      startBytes,
+      kernelCalls: info.kernels.filter((k) => !k.name.endsWith('__op')).length,
+      gpu,
+    };
   }
 
   window.jrBench = {
-    BATCH, PENALTY_WEIGHT, ITERATIONS, PEER_ITERATIONS, INPUT_SHAPE,
-    layersOf, network, randomData, variablesOf, crossEntropy, perSampleCrossEntropy, compiled,
-    median, runOnce, interleaved, peakOf
+    BATCH,
+    PENALTY_WEIGHT,
+    ITERATIONS,
+    PEER_ITERATIONS,
+    INPUT_SHAPE,
+    layersOf,
+    network,
+    randomData,
+    variablesOf,
+    crossEntropy,
+    perSampleCrossEntropy,
+    compiled,
+    median,
+    runOnce,
+    interleaved,
+    peakOf,
   };
 })();

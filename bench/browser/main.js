@@ -13,7 +13,7 @@
   const plan = {
     steps: quick ? { warmup: 1, rounds: 2 } : { warmup: 3, rounds: 9 },
     hessian: quick ? { warmup: 1, rounds: 2 } : { warmup: 2, rounds: 7 },
-    leak: { steps: leakSteps, batches: Math.min(50, leakSteps), seconds: leakSeconds }
+    leak: { steps: leakSteps, batches: Math.min(50, leakSteps), seconds: leakSeconds },
   };
   window.__bench = { done: false, error: null, result: null };
   const started = performance.now();
@@ -24,7 +24,12 @@
   };
 
   async function describe() {
-    const env = { backend: tf.getBackend(), tfjs: tf.version.tfjs, userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency };
+    const env = {
+      backend: tf.getBackend(),
+      tfjs: tf.version.tfjs,
+      userAgent: navigator.userAgent,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+    };
     if (backend === 'webgl') {
       env.webglVersion = tf.env().getNumber('WEBGL_VERSION');
       env.float32 = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
@@ -45,8 +50,10 @@
   }
 
   async function main() {
-    if (!['webgl', 'wasm'].includes(backend)) throw new Error(`bench page: backend must be webgl or wasm; got ${JSON.stringify(backend)}.`);
-    if (!(leakSteps > 0 && leakSteps % plan.leak.batches === 0)) throw new Error(`bench page: leakSteps must be a positive multiple of ${plan.leak.batches}; got ${leakSteps}.`);
+    if (!['webgl', 'wasm'].includes(backend))
+      throw new Error(`bench page: backend must be webgl or wasm; got ${JSON.stringify(backend)}.`);
+    if (!(leakSteps > 0 && leakSteps % plan.leak.batches === 0))
+      throw new Error(`bench page: leakSteps must be a positive multiple of ${plan.leak.batches}; got ${leakSteps}.`);
     if (backend === 'wasm') {
       tf.wasm.setWasmPaths(new URL('vendor/', location.href).href);
       jr.registerWasmKernels();
@@ -58,7 +65,12 @@
     const s = window.jrBenchSections;
     const result = { backend, quick, plan, env, errors: {} };
     window.__bench.result = result;
-    const sections = { steps: () => s.steps(plan.steps, log), hessian: () => s.hessian(plan.hessian, log), memory: () => s.memory(log), leak: () => s.leak(plan.leak, log) };
+    const sections = {
+      steps: () => s.steps(plan.steps, log),
+      hessian: () => s.hessian(plan.hessian, log),
+      memory: () => s.memory(log),
+      leak: () => s.leak(plan.leak, log),
+    };
     // A section that throws is reported (result.errors) and the others still run.
     for (const [name, run] of Object.entries(sections)) {
       try {

@@ -17,7 +17,9 @@
 
   /** One Adam step of CE + 0.01 · penalty() (returns the loss, to be read and disposed by runOnce). */
   const penaltyStep = (optimizer, net, x, y, vars, penalty) => () =>
-    tf.tidy(() => optimizer.minimize(() => tf.add(b.crossEntropy(net, x, y), tf.mul(b.PENALTY_WEIGHT, penalty())), true, vars));
+    tf.tidy(() =>
+      optimizer.minimize(() => tf.add(b.crossEntropy(net, x, y), tf.mul(b.PENALTY_WEIGHT, penalty())), true, vars),
+    );
 
   async function steps({ warmup, rounds }, log) {
     const net = b.network('mlp', 7);
@@ -30,8 +32,15 @@
       plain: () => tf.tidy(() => optimizer.minimize(() => b.crossEntropy(net, x, y), true, vars)),
       penalty: penaltyStep(optimizer, net, x, y, vars, () => m4.penalty(net, x, context).penalty),
       penalty8: penaltyStep(optimizer, net, x, y, vars, () => m8.penalty(net, x, context).penalty),
-      penalty8AllSteps: penaltyStep(optimizer, net, x, y, vars, () =>
-        jr.operatorPenalty(() => jr.linearizedJacobian(net, x), { iterations: b.PEER_ITERATIONS, tol: 0 }).penalty)
+      penalty8AllSteps: penaltyStep(
+        optimizer,
+        net,
+        x,
+        y,
+        vars,
+        () =>
+          jr.operatorPenalty(() => jr.linearizedJacobian(net, x), { iterations: b.PEER_ITERATIONS, tol: 0 }).penalty,
+      ),
     };
     const lanczosSteps8 = tf.tidy(() => {
       const op = jr.linearizedJacobian(net, x);
@@ -57,11 +66,22 @@
     lossHessian.loss = b.perSampleCrossEntropy;
     const step = (r) => penaltyStep(optimizer, net, x, y, vars, () => r.penalty(net, x, context, y).penalty);
     log(`mlp loss-Hessian vs Jacobian penalty step: ${warmup} warm-up + ${rounds} rounds`);
-    const { timings, ratios } = await b.interleaved({ jacobian: step(jacobian), hessian: step(lossHessian) }, warmup, rounds);
+    const { timings, ratios } = await b.interleaved(
+      { jacobian: step(jacobian), hessian: step(lossHessian) },
+      warmup,
+      rounds,
+    );
     optimizer.dispose();
     net.dispose();
     tf.dispose([x, y]);
-    return { warmup, rounds, jacobianStepMs: timings.jacobian.ms, hessianStepMs: timings.hessian.ms, ratio: ratios.hessian, timings };
+    return {
+      warmup,
+      rounds,
+      jacobianStepMs: timings.jacobian.ms,
+      hessianStepMs: timings.hessian.ms,
+      ratio: ratios.hessian,
+      timings,
+    };
   }
 
   async function memory(log) {
@@ -89,7 +109,7 @@
       incrementRatio: above(penaltyPeak) / above(plainPeak),
       absoluteRatio: penaltyPeak.peakBytes / plainPeak.peakBytes,
       gpuIncrementRatio: plainPeak.gpu ? gpuAbove(penaltyPeak) / gpuAbove(plainPeak) : null,
-      gpuAbsoluteRatio: plainPeak.gpu ? penaltyPeak.gpu.peakBytes / plainPeak.gpu.peakBytes : null
+      gpuAbsoluteRatio: plainPeak.gpu ? penaltyPeak.gpu.peakBytes / plainPeak.gpu.peakBytes : null,
     };
   }
 
@@ -97,10 +117,14 @@
     const model = b.compiled(
       tf.sequential({
         layers: [
-          jr.layers.regularized({ layer: b.network('mlp', 7), inputShape: b.INPUT_SHAPE.mlp, regularizers: jr.regularizers.jacobian({ every: 1 }) }),
-          tf.layers.activation({ activation: 'softmax' })
-        ]
-      })
+          jr.layers.regularized({
+            layer: b.network('mlp', 7),
+            inputShape: b.INPUT_SHAPE.mlp,
+            regularizers: jr.regularizers.jacobian({ every: 1 }),
+          }),
+          tf.layers.activation({ activation: 'softmax' }),
+        ],
+      }),
     );
     const data = b.randomData('mlp', batches * b.BATCH, 51);
     const options = { batchSize: b.BATCH, shuffle: true, verbose: 0, yieldEvery: 'never' };
@@ -118,18 +142,26 @@
           stoppedEarly = true;
           model.stopTraining = true;
         }
-      }
+      },
     });
     const before = tf.memory();
-    await model.fit(data.x, data.y, { ...options, epochs: steps / batches, callbacks: [jr.callbacks.regularization(), clock] });
+    await model.fit(data.x, data.y, {
+      ...options,
+      epochs: steps / batches,
+      callbacks: [jr.callbacks.regularization(), clock],
+    });
     const after = tf.memory();
     const elapsed = (performance.now() - t0) / 1000;
     model.optimizer.dispose();
     model.dispose();
     tf.dispose([warm.x, warm.y, data.x, data.y]);
     return {
-      requestedSteps: steps, steps: done, stoppedEarly, tensorsLeaked: after.numTensors - before.numTensors,
-      bytesLeaked: after.numBytes - before.numBytes, seconds: Number(elapsed.toFixed(1))
+      requestedSteps: steps,
+      steps: done,
+      stoppedEarly,
+      tensorsLeaked: after.numTensors - before.numTensors,
+      bytesLeaked: after.numBytes - before.numBytes,
+      seconds: Number(elapsed.toFixed(1)),
     };
   }
 

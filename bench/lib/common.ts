@@ -28,8 +28,12 @@ export function log(...args: unknown[]) {
 /** Whether training (gradients of every op) works for `kind` on the current backend. */
 export function trainingSupported(kind: ModelKind): { ok: boolean; why?: string } {
   if (kind !== 'cnn') return { ok: true };
-  const missing = ['Conv2DBackpropFilter', 'Conv2DBackpropInput'].filter((k) => tf.getKernel(k, tf.getBackend()) == null);
-  return missing.length === 0 ? { ok: true } : { ok: false, why: `no ${missing.join(', ')} kernel on ${tf.getBackend()}` };
+  const missing = ['Conv2DBackpropFilter', 'Conv2DBackpropInput'].filter(
+    (k) => tf.getKernel(k, tf.getBackend()) == null,
+  );
+  return missing.length === 0
+    ? { ok: true }
+    : { ok: false, why: `no ${missing.join(', ')} kernel on ${tf.getBackend()}` };
 }
 
 /** Mean softmax cross-entropy of the logits net(x) (training mode) against one-hot y. */

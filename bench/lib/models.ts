@@ -8,7 +8,7 @@ export const INPUT_SHAPE: Record<ModelKind, number[]> = { mlp: [784], cnn: [28, 
 
 export const DESCRIPTION: Record<ModelKind, string> = {
   mlp: 'MLP 784-256-256-10, softplus, logits',
-  cnn: 'CNN 28×28×1 → conv 3×3×8 s2 (valid) → conv 3×3×16 s2 → flatten (576) → dense 10, softplus, logits'
+  cnn: 'CNN 28×28×1 → conv 3×3×8 s2 (valid) → conv 3×3×16 s2 → flatten (576) → dense 10, softplus, logits',
 };
 
 /** Fresh layers of `kind` (logits out), Glorot-uniform kernels seeded from `seed`. */
@@ -18,14 +18,21 @@ export function layersOf(kind: ModelKind, seed: number): tfl.layers.Layer[] {
     return [
       tfl.layers.dense({ inputShape: [784], units: 256, activation: 'softplus', kernelInitializer: init(0) }),
       tfl.layers.dense({ units: 256, activation: 'softplus', kernelInitializer: init(1) }),
-      tfl.layers.dense({ units: 10, kernelInitializer: init(2) })
+      tfl.layers.dense({ units: 10, kernelInitializer: init(2) }),
     ];
   }
   return [
-    tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, strides: 2, activation: 'softplus', kernelInitializer: init(0) }),
+    tfl.layers.conv2d({
+      inputShape: [28, 28, 1],
+      filters: 8,
+      kernelSize: 3,
+      strides: 2,
+      activation: 'softplus',
+      kernelInitializer: init(0),
+    }),
     tfl.layers.conv2d({ filters: 16, kernelSize: 3, strides: 2, activation: 'softplus', kernelInitializer: init(1) }),
     tfl.layers.flatten(),
-    tfl.layers.dense({ units: 10, kernelInitializer: init(2) })
+    tfl.layers.dense({ units: 10, kernelInitializer: init(2) }),
   ];
 }
 

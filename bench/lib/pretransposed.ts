@@ -42,9 +42,16 @@ export function pretransposedDenseJacobian(net: tfl.Sequential, x: tf.Tensor2D):
     outShape: [(net.layers[net.layers.length - 1] as unknown as { units: number }).units],
     symmetric: false,
     matvec: (v) =>
-      tf.tidy(() => steps.reduce<tf.Tensor>((t, s) => (s.slope ? tf.mul(tf.matMul(t as tf.Tensor2D, s.w), s.slope) : tf.matMul(t as tf.Tensor2D, s.w)), v)),
+      tf.tidy(() =>
+        steps.reduce<tf.Tensor>(
+          (t, s) => (s.slope ? tf.mul(tf.matMul(t as tf.Tensor2D, s.w), s.slope) : tf.matMul(t as tf.Tensor2D, s.w)),
+          v,
+        ),
+      ),
     rmatvec: (u) =>
-      tf.tidy(() => steps.reduceRight<tf.Tensor>((g, s) => tf.matMul((s.slope ? tf.mul(g, s.slope) : g) as tf.Tensor2D, s.wt), u)),
-    dispose: () => held.forEach((t) => t.dispose())
+      tf.tidy(() =>
+        steps.reduceRight<tf.Tensor>((g, s) => tf.matMul((s.slope ? tf.mul(g, s.slope) : g) as tf.Tensor2D, s.wt), u),
+      ),
+    dispose: () => held.forEach((t) => t.dispose()),
   };
 }

@@ -40,7 +40,7 @@ export interface Timing {
 export async function interleaved(
   jobs: Record<string, Job>,
   warmup: number,
-  reps: number
+  reps: number,
 ): Promise<{ timings: Record<string, Timing>; ratios: Record<string, number> }> {
   const names = Object.keys(jobs);
   const runs: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -107,5 +107,13 @@ export async function profileJob(job: () => tf.Tensor | tf.Tensor[] | void, topN
     .slice(0, topN);
   const newTensors = info.newTensors;
   list.forEach((t) => t.dispose());
-  return { wallMs, kernelMs, kernelCalls: info.kernels.filter((k) => !k.name.endsWith('__op')).length, peakBytes: info.peakBytes, startBytes, newTensors, top };
+  return {
+    wallMs,
+    kernelMs,
+    kernelCalls: info.kernels.filter((k) => !k.name.endsWith('__op')).length,
+    peakBytes: info.peakBytes,
+    startBytes,
+    newTensors,
+    top,
+  };
 }

@@ -55,7 +55,13 @@ export async function accuracySection(): Promise<AccuracyResult> {
     }
     for (const [key, e] of errors) {
       const [method, m] = key.split(':');
-      rows.push({ state, method: method as 'lanczos' | 'power', matvecs: Number(m), medianRelErrorPct: 100 * quantile(e, 0.5), p95RelErrorPct: 100 * quantile(e, 0.95) });
+      rows.push({
+        state,
+        method: method as 'lanczos' | 'power',
+        matvecs: Number(m),
+        medianRelErrorPct: 100 * quantile(e, 0.5),
+        p95RelErrorPct: 100 * quantile(e, 0.95),
+      });
     }
   };
   log(`${backend} mlp: estimator accuracy at init`);
@@ -66,7 +72,11 @@ export async function accuracySection(): Promise<AccuracyResult> {
   for (let s = 0; s < trainSteps; s++) {
     const b = s % (1024 / BATCH);
     const cost = tf.tidy(() =>
-      optimizer.minimize(() => crossEntropy(net, tf.slice(train.x, b * BATCH, BATCH), tf.slice(train.y, b * BATCH, BATCH)), true, vars)!
+      optimizer.minimize(
+        () => crossEntropy(net, tf.slice(train.x, b * BATCH, BATCH), tf.slice(train.y, b * BATCH, BATCH)),
+        true,
+        vars,
+      )!,
     );
     if (s === trainSteps - 1) finalLoss = cost.dataSync()[0];
     cost.dispose();

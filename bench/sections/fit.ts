@@ -21,11 +21,21 @@ export interface FitRow {
 export async function fitSection(kind: ModelKind): Promise<FitRow> {
   const backend = tf.getBackend();
   const support = trainingSupported(kind);
-  if (!support.ok) return { backend, model: kind, reps: 0, plainEpochMs: null, regularized: [], unsupported: `training: ${support.why}` };
+  if (!support.ok)
+    return {
+      backend,
+      model: kind,
+      reps: 0,
+      plainEpochMs: null,
+      regularized: [],
+      unsupported: `training: ${support.why}`,
+    };
   const r = reps(backend, kind);
   const { x, y } = randomData(kind, FIT_SAMPLES, 21);
   const softmax = () => tfl.layers.activation({ activation: 'softmax' });
-  const models: Record<string, tfl.Sequential> = { plain: compiled(tfl.sequential({ layers: [...layersOf(kind, 7), softmax()] })) };
+  const models: Record<string, tfl.Sequential> = {
+    plain: compiled(tfl.sequential({ layers: [...layersOf(kind, 7), softmax()] })),
+  };
   for (const every of EVERY) {
     models[`every${every}`] = compiled(
       tfl.sequential({
@@ -33,11 +43,11 @@ export async function fitSection(kind: ModelKind): Promise<FitRow> {
           jr.layers.regularized({
             layer: network(kind, 7),
             inputShape: INPUT_SHAPE[kind],
-            regularizers: jr.regularizers.jacobian({ every })
+            regularizers: jr.regularizers.jacobian({ every }),
           }),
-          softmax()
-        ]
-      })
+          softmax(),
+        ],
+      }),
     );
   }
   const jobs: Record<string, Job> = {};
@@ -45,7 +55,13 @@ export async function fitSection(kind: ModelKind): Promise<FitRow> {
   const warmY = tf.slice(y, 0, BATCH);
   for (const [name, model] of Object.entries(models)) {
     // Warm-up: one batch (builds the training function and the optimizer slots, runs one penalty step).
-    await model.fit(warmX, warmY, { epochs: 1, batchSize: BATCH, verbose: 0, yieldEvery: 'never', callbacks: name === 'plain' ? [] : [jr.callbacks.regularization()] });
+    await model.fit(warmX, warmY, {
+      epochs: 1,
+      batchSize: BATCH,
+      verbose: 0,
+      yieldEvery: 'never',
+      callbacks: name === 'plain' ? [] : [jr.callbacks.regularization()],
+    });
     jobs[name] = async () => {
       await model.fit(x, y, {
         epochs: 1,
@@ -53,13 +69,15 @@ export async function fitSection(kind: ModelKind): Promise<FitRow> {
         shuffle: false,
         verbose: 0,
         yieldEvery: 'never',
-        callbacks: name === 'plain' ? [] : [jr.callbacks.regularization()]
+        callbacks: name === 'plain' ? [] : [jr.callbacks.regularization()],
       });
     };
   }
   warmX.dispose();
   warmY.dispose();
-  log(`${backend} ${kind}: fit epochs (${FIT_SAMPLES} samples, batch ${BATCH}; one-batch warm-up + ${r.fit} rounds of ${Object.keys(jobs).join(', ')})`);
+  log(
+    `${backend} ${kind}: fit epochs (${FIT_SAMPLES} samples, batch ${BATCH}; one-batch warm-up + ${r.fit} rounds of ${Object.keys(jobs).join(', ')})`,
+  );
   const { timings, ratios } = await interleaved(jobs, 0, r.fit);
   Object.values(models).forEach((m) => {
     (m.optimizer as tf.Optimizer).dispose();
@@ -72,7 +90,11 @@ export async function fitSection(kind: ModelKind): Promise<FitRow> {
     model: kind,
     reps: r.fit,
     plainEpochMs: timings.plain.ms,
-    regularized: EVERY.map((every) => ({ every, epochMs: timings[`every${every}`].ms, ratio: ratios[`every${every}`] })),
-    runs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, v.runs.map((x) => round(x, 1))]))
+    regularized: EVERY.map((every) => ({
+      every,
+      epochMs: timings[`every${every}`].ms,
+      ratio: ratios[`every${every}`],
+    })),
+    runs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, v.runs.map((x) => round(x, 1))])),
   };
 }

@@ -4,7 +4,17 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import * as jr from '../../src';
 import { INPUT_SHAPE, ModelKind, network, randomData, variablesOf } from '../lib/models';
 import { ProfileSummary, profileJob } from '../lib/timing';
-import { BATCH, ITERATIONS, LEAK_STEPS, PENALTY_WEIGHT, QUICK, compiled, crossEntropy, log, trainingSupported } from '../lib/common';
+import {
+  BATCH,
+  ITERATIONS,
+  LEAK_STEPS,
+  PENALTY_WEIGHT,
+  QUICK,
+  compiled,
+  crossEntropy,
+  log,
+  trainingSupported,
+} from '../lib/common';
 
 /**
  * Leak check: regularized steps in a manual optimizer.minimize loop, and through model.fit with the callback. The
@@ -44,9 +54,21 @@ export async function memorySection(kind: ModelKind): Promise<MemoryRow> {
   const backend = tf.getBackend();
   const support = trainingSupported(kind);
   const empty = {
-    backend, model: kind, manualSteps: 0, manualTensorsLeaked: NaN, manualBytesLeaked: NaN, fitSteps: 0, fitTensorsLeaked: null, fitBytesLeaked: null,
-    plainPeak: null, penaltyLinearizedPeak: null, penaltyGenericPeak: null, linearizedPeakIncrementRatio: null,
-    genericPeakIncrementRatio: null, linearizedPeakAbsoluteRatio: null, genericPeakAbsoluteRatio: null
+    backend,
+    model: kind,
+    manualSteps: 0,
+    manualTensorsLeaked: NaN,
+    manualBytesLeaked: NaN,
+    fitSteps: 0,
+    fitTensorsLeaked: null,
+    fitBytesLeaked: null,
+    plainPeak: null,
+    penaltyLinearizedPeak: null,
+    penaltyGenericPeak: null,
+    linearizedPeakIncrementRatio: null,
+    genericPeakIncrementRatio: null,
+    linearizedPeakAbsoluteRatio: null,
+    genericPeakAbsoluteRatio: null,
   };
   if (!support.ok) return { ...empty, unsupported: `training: ${support.why}` };
   const net = network(kind, 7);
@@ -58,14 +80,26 @@ export async function memorySection(kind: ModelKind): Promise<MemoryRow> {
   const plain = () => tf.tidy(() => optimizer.minimize(() => crossEntropy(net, x, y), true, vars)!);
   const penaltyLinearized = (step: number) => () =>
     tf.tidy(() =>
-      optimizer.minimize(() => {
-        const p = regularizer.penalty(net, x, { epoch: 0, step }).penalty;
-        return tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, p)) as tf.Scalar;
-      }, true, vars)!
+      optimizer.minimize(
+        () => {
+          const p = regularizer.penalty(net, x, { epoch: 0, step }).penalty;
+          return tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, p)) as tf.Scalar;
+        },
+        true,
+        vars,
+      )!,
     );
   const penaltyGeneric = () =>
     tf.tidy(() =>
-      optimizer.minimize(() => tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, jr.jacobianPenalty(f, x, { iterations: ITERATIONS }).penalty)) as tf.Scalar, true, vars)!
+      optimizer.minimize(
+        () =>
+          tf.add(
+            crossEntropy(net, x, y),
+            tf.mul(PENALTY_WEIGHT, jr.jacobianPenalty(f, x, { iterations: ITERATIONS }).penalty),
+          ) as tf.Scalar,
+        true,
+        vars,
+      )!,
     );
   // Warm-up: creates the optimizer slots.
   plain().dispose();
@@ -86,10 +120,14 @@ export async function memorySection(kind: ModelKind): Promise<MemoryRow> {
     const model = compiled(
       tfl.sequential({
         layers: [
-          jr.layers.regularized({ layer: network(kind, 7), inputShape: INPUT_SHAPE[kind], regularizers: jr.regularizers.jacobian({ every: 1 }) }),
-          tfl.layers.activation({ activation: 'softmax' })
-        ]
-      })
+          jr.layers.regularized({
+            layer: network(kind, 7),
+            inputShape: INPUT_SHAPE[kind],
+            regularizers: jr.regularizers.jacobian({ every: 1 }),
+          }),
+          tfl.layers.activation({ activation: 'softmax' }),
+        ],
+      }),
     );
     const data = randomData(kind, (plan.fit / 4) * BATCH, 31);
     const fitOptions = { batchSize: BATCH, shuffle: false, verbose: 0 as const, yieldEvery: 'never' as const };

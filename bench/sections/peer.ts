@@ -51,16 +51,23 @@ export interface PeerRow {
 /** The python peer: one command per line, one JSON answer per line. */
 class Peer {
   private readonly lines: AsyncIterator<string>;
-  private constructor(private readonly child: ChildProcessWithoutNullStreams, readonly python: string) {
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    readonly python: string,
+  ) {
     this.lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   }
 
   static async start(python: string): Promise<{ peer: Peer; hello: Record<string, unknown> } | { error: string }> {
     const child = spawn(python, [path.join(__dirname, '..', 'torch_peer.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const failed = new Promise<{ error: string }>((resolve) => child.on('error', (e) => resolve({ error: `${python}: ${e.message}` })));
+    const failed = new Promise<{ error: string }>((resolve) =>
+      child.on('error', (e) => resolve({ error: `${python}: ${e.message}` })),
+    );
     child.stderr.on('data', (d) => log(`torch_peer: ${String(d).trim()}`));
     const peer = new Peer(child, python);
-    const first = peer.lines.next().then((r) => (r.done ? { error: `${python}: exited without a word` } : JSON.parse(r.value)));
+    const first = peer.lines
+      .next()
+      .then((r) => (r.done ? { error: `${python}: exited without a word` } : JSON.parse(r.value)));
     const hello = await Promise.race([first, failed]);
     if (hello.error) {
       child.kill();
@@ -110,13 +117,25 @@ export async function peerSection(): Promise<PeerRow> {
   const optimizer = tf.train.adam(1e-3);
   const regularizer = jr.regularizers.jacobian({ iterations: PEER_ITERATIONS });
   const step = (penalty: () => tf.Scalar) => () =>
-    tf.tidy(() => optimizer.minimize(() => tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, penalty())) as tf.Scalar, true, vars)!);
+    tf.tidy(() =>
+      optimizer.minimize(
+        () => tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, penalty())) as tf.Scalar,
+        true,
+        vars,
+      )!,
+    );
   const ours: Record<string, Job> = {
     plain: () => tf.tidy(() => optimizer.minimize(() => crossEntropy(net, x, y), true, vars)!),
     penalty: step(() => regularizer.penalty(net, x, { epoch: 0, step: 0 }).penalty),
-    penaltyAllSteps: step(() => jr.operatorPenalty(() => jr.linearizedJacobian(net, x)!, { iterations: PEER_ITERATIONS, tol: 0 }).penalty)
+    penaltyAllSteps: step(
+      () => jr.operatorPenalty(() => jr.linearizedJacobian(net, x)!, { iterations: PEER_ITERATIONS, tol: 0 }).penalty,
+    ),
   };
-  const peerOf: Record<string, 'plain' | 'penalty'> = { plain: 'plain', penalty: 'penalty', penaltyAllSteps: 'penalty' };
+  const peerOf: Record<string, 'plain' | 'penalty'> = {
+    plain: 'plain',
+    penalty: 'penalty',
+    penaltyAllSteps: 'penalty',
+  };
   const parts: Record<string, Job> = {
     estimate: () =>
       jr.noGradient(() => {
@@ -125,7 +144,7 @@ export async function peerSection(): Promise<PeerRow> {
         op.dispose();
         return [e.sigma, e.vectors];
       }),
-    linearization: () => jr.linearizedJacobian(net, x)!.dispose()
+    linearization: () => jr.linearizedJacobian(net, x)!.dispose(),
   };
   const oursLanczosSteps = tf.tidy(() => {
     const op = jr.linearizedJacobian(net, x)!;
@@ -155,7 +174,7 @@ export async function peerSection(): Promise<PeerRow> {
   const pair = (name: string): PeerPair => ({
     oursMs: median(runs[`${name}.ours`]),
     peerMs: median(runs[`${name}.peer`]),
-    ratio: median(runs[`${name}.ours`].map((v, i) => v / runs[`${name}.peer`][i]))
+    ratio: median(runs[`${name}.ours`].map((v, i) => v / runs[`${name}.peer`][i])),
   });
   return {
     backend,
@@ -166,6 +185,6 @@ export async function peerSection(): Promise<PeerRow> {
     penaltyAllSteps: pair('penaltyAllSteps'),
     oursLanczosSteps,
     breakdown: { estimateMs: median(runs.estimate), linearizationMs: median(runs.linearization) },
-    runs: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v.map((z) => round(z, 3))]))
+    runs: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v.map((z) => round(z, 3))])),
   };
 }

@@ -28,20 +28,34 @@ export async function profileSection(kind: ModelKind): Promise<ProfileRow[]> {
   gram().dispose();
   // Best of 3 profiled runs of the Gram matvec (it is short, so one run is noisy).
   const gramRuns = [await profileJob(gram), await profileJob(gram), await profileJob(gram)];
-  rows.push({ backend, model: kind, what: 'linearized Gram matvec JJᵀu', summary: gramRuns.sort((a, b) => a.wallMs - b.wallMs)[0] });
+  rows.push({
+    backend,
+    model: kind,
+    what: 'linearized Gram matvec JJᵀu',
+    summary: gramRuns.sort((a, b) => a.wallMs - b.wallMs)[0],
+  });
   if (trainingSupported(kind).ok) {
     const plain = () => tf.tidy(() => optimizer.minimize(() => crossEntropy(net, x, y), true, vars)!);
     const penalty = () =>
       tf.tidy(() =>
-        optimizer.minimize(() => {
-          const p = regularizer.penalty(net, x, { epoch: 0, step: 0 }).penalty;
-          return tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, p)) as tf.Scalar;
-        }, true, vars)!
+        optimizer.minimize(
+          () => {
+            const p = regularizer.penalty(net, x, { epoch: 0, step: 0 }).penalty;
+            return tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, p)) as tf.Scalar;
+          },
+          true,
+          vars,
+        )!,
       );
     plain().dispose();
     penalty().dispose();
     rows.push({ backend, model: kind, what: 'plain step', summary: await profileJob(plain) });
-    rows.push({ backend, model: kind, what: 'penalty step (linearized, 4 Lanczos)', summary: await profileJob(penalty) });
+    rows.push({
+      backend,
+      model: kind,
+      what: 'penalty step (linearized, 4 Lanczos)',
+      summary: await profileJob(penalty),
+    });
   }
   linear.dispose();
   optimizer.dispose();

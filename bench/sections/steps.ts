@@ -67,32 +67,46 @@ export async function stepSection(kind: ModelKind): Promise<StepsRow> {
   if (support.ok) {
     jobs.penaltyLinearized = () =>
       tf.tidy(() =>
-        optimizer.minimize(() => {
-          const p = regularizer.penalty(net, x, { epoch: 0, step: 0 }).penalty;
-          return tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, p)) as tf.Scalar;
-        }, true, vars)!
+        optimizer.minimize(
+          () => {
+            const p = regularizer.penalty(net, x, { epoch: 0, step: 0 }).penalty;
+            return tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, p)) as tf.Scalar;
+          },
+          true,
+          vars,
+        )!,
       );
     if (kind === 'mlp') {
       jobs.penaltyPretransposed = () =>
         tf.tidy(() =>
-          optimizer.minimize(() => {
-            const p = jr.operatorPenalty(() => pretransposedDenseJacobian(net, x as tf.Tensor2D), { iterations: ITERATIONS }).penalty;
-            return tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, p)) as tf.Scalar;
-          }, true, vars)!
+          optimizer.minimize(
+            () => {
+              const p = jr.operatorPenalty(() => pretransposedDenseJacobian(net, x as tf.Tensor2D), {
+                iterations: ITERATIONS,
+              }).penalty;
+              return tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, p)) as tf.Scalar;
+            },
+            true,
+            vars,
+          )!,
         );
     }
     jobs.penaltyGeneric = () =>
       tf.tidy(() =>
-        optimizer.minimize(() => {
-          const p = jr.jacobianPenalty(f, x, { iterations: ITERATIONS }).penalty;
-          return tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, p)) as tf.Scalar;
-        }, true, vars)!
+        optimizer.minimize(
+          () => {
+            const p = jr.jacobianPenalty(f, x, { iterations: ITERATIONS }).penalty;
+            return tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, p)) as tf.Scalar;
+          },
+          true,
+          vars,
+        )!,
       );
   }
   log(`${backend} ${kind}: steps (${r.warmup} warm-up + ${r.steps} rounds of ${Object.keys(jobs).join(', ')})`);
   const { timings, ratios } = await interleaved(jobs, r.warmup, r.steps);
   const t = (k: string) => timings[k]?.ms ?? null;
-  const q = (k: string) => (support.ok ? ratios[k] ?? null : null);
+  const q = (k: string) => (support.ok ? (ratios[k] ?? null) : null);
   linear.dispose();
   pre?.dispose();
   generic.dispose();
@@ -121,6 +135,6 @@ export async function stepSection(kind: ModelKind): Promise<StepsRow> {
     penaltyPretransposedMs: t('penaltyPretransposed'),
     penaltyPretransposedRatio: kind === 'mlp' ? q('penaltyPretransposed') : null,
     runs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, v.runs.map((x) => round(x, 3))])),
-    unsupported: support.ok ? undefined : `training: ${support.why}`
+    unsupported: support.ok ? undefined : `training: ${support.why}`,
   };
 }

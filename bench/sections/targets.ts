@@ -32,7 +32,8 @@ export interface HessianRow {
  * Per-sample softmax cross-entropy of logits z, [B]: −Σ_c y_c (z_c − logSumExp(z)), from primitive ops (as the
  * callback's src/keras/logit_loss.ts; tf.losses.softmaxCrossEntropy has no correct gradients of order ≥ 2).
  */
-const perSampleCrossEntropy = (y: tf.Tensor, z: tf.Tensor) => tf.neg(tf.sum(tf.mul(y, tf.sub(z, tf.logSumExp(z, -1, true))), -1));
+const perSampleCrossEntropy = (y: tf.Tensor, z: tf.Tensor) =>
+  tf.neg(tf.sum(tf.mul(y, tf.sub(z, tf.logSumExp(z, -1, true))), -1));
 
 export async function hessianSection(): Promise<HessianRow> {
   const backend = tf.getBackend();
@@ -45,10 +46,14 @@ export async function hessianSection(): Promise<HessianRow> {
   hessian.loss = perSampleCrossEntropy;
   const step = (r: jr.DerivativeRegularizer) => () =>
     tf.tidy(() =>
-      optimizer.minimize(() => {
-        const p = r.penalty(net, x, { epoch: 0, step: 0 }, y).penalty;
-        return tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, p)) as tf.Scalar;
-      }, true, vars)!
+      optimizer.minimize(
+        () => {
+          const p = r.penalty(net, x, { epoch: 0, step: 0 }, y).penalty;
+          return tf.add(crossEntropy(net, x, y), tf.mul(PENALTY_WEIGHT, p)) as tf.Scalar;
+        },
+        true,
+        vars,
+      )!,
     );
   const warmup = QUICK ? 1 : 2;
   const rounds = QUICK ? 2 : backend === 'cpu' ? 3 : 7;
@@ -62,7 +67,7 @@ export async function hessianSection(): Promise<HessianRow> {
   const products = await interleaved(
     { gram: () => tf.tidy(() => gramOp.matvec(gramOp.rmatvec(u))), hvp: () => hessianOp.matvec(v) },
     QUICK ? 1 : 3,
-    QUICK ? 2 : 15
+    QUICK ? 2 : 15,
   );
   [gramOp, hessianOp].forEach((op) => op.dispose());
   [u, v].forEach((t) => t.dispose());
@@ -76,7 +81,7 @@ export async function hessianSection(): Promise<HessianRow> {
     hessianStepMs: timings.hessian.ms,
     ratio: ratios.hessian,
     products: { gramMs: products.timings.gram.ms, hvpMs: products.timings.hvp.ms, ratio: products.ratios.hvp },
-    runs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, v.runs.map((z) => round(z, 3))]))
+    runs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, v.runs.map((z) => round(z, 3))])),
   };
 }
 
@@ -100,10 +105,14 @@ export async function longLeakSection(): Promise<LongLeakRow | null> {
   const model = compiled(
     tfl.sequential({
       layers: [
-        jr.layers.regularized({ layer: network('mlp', 7), inputShape: INPUT_SHAPE.mlp, regularizers: jr.regularizers.jacobian({ every: 1 }) }),
-        tfl.layers.activation({ activation: 'softmax' })
-      ]
-    })
+        jr.layers.regularized({
+          layer: network('mlp', 7),
+          inputShape: INPUT_SHAPE.mlp,
+          regularizers: jr.regularizers.jacobian({ every: 1 }),
+        }),
+        tfl.layers.activation({ activation: 'softmax' }),
+      ],
+    }),
   );
   const data = randomData('mlp', batches * BATCH, 51);
   const options = { batchSize: BATCH, shuffle: true, verbose: 0 as const, yieldEvery: 'never' as const };
@@ -118,5 +127,11 @@ export async function longLeakSection(): Promise<LongLeakRow | null> {
   (model.optimizer as tf.Optimizer).dispose();
   model.dispose();
   [warm.x, warm.y, data.x, data.y].forEach((t) => t.dispose());
-  return { backend, steps, tensorsLeaked: after.numTensors - before.numTensors, bytesLeaked: after.numBytes - before.numBytes, seconds: round(seconds, 1) };
+  return {
+    backend,
+    steps,
+    tensorsLeaked: after.numTensors - before.numTensors,
+    bytesLeaked: after.numBytes - before.numBytes,
+    seconds: round(seconds, 1),
+  };
 }

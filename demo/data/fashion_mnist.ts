@@ -24,9 +24,13 @@ function readIdx(name: string): Uint8Array {
 function load(images: string, labels: string, count: number): [tf.Tensor2D, tf.Tensor2D] {
   const pixels = readIdx(images);
   const classes = readIdx(labels);
-  if (count > classes.length) throw new Error(`Fashion-MNIST ${labels} has ${classes.length} samples; asked for ${count}.`);
+  if (count > classes.length)
+    throw new Error(`Fashion-MNIST ${labels} has ${classes.length} samples; asked for ${count}.`);
   const x = Float32Array.from(pixels.subarray(0, count * 784), (p) => p / 255);
-  return [tf.tensor2d(x, [count, 784]), tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(classes.subarray(0, count)), 'int32'), 10) as tf.Tensor2D)];
+  return [
+    tf.tensor2d(x, [count, 784]),
+    tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(classes.subarray(0, count)), 'int32'), 10) as tf.Tensor2D),
+  ];
 }
 
 export function loadFashionMnist(options: MnistOptions): MnistData {

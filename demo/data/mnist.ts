@@ -83,9 +83,14 @@ export function loadMnist(options: MnistOptions): MnistData {
   for (let d = 0; d < CLASSES; d++) {
     const available = mnist[d].length;
     if (trainCounts[d] + testCounts[d] > available) {
-      throw new Error(`loadMnist: digit ${d} has ${available} samples, fewer than ${trainCounts[d]} + ${testCounts[d]}.`);
+      throw new Error(
+        `loadMnist: digit ${d} has ${available} samples, fewer than ${trainCounts[d]} + ${testCounts[d]}.`,
+      );
     }
-    const order = shuffle(Array.from({ length: available }, (_, i) => i), random);
+    const order = shuffle(
+      Array.from({ length: available }, (_, i) => i),
+      random,
+    );
     order.slice(0, trainCounts[d]).forEach((i) => trainSet.push([d, i]));
     order.slice(trainCounts[d], trainCounts[d] + testCounts[d]).forEach((i) => testSet.push([d, i]));
   }

@@ -12,7 +12,14 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import * as jr from '../../src';
 import { permutation } from './data';
 
-export const BASE_ARMS = ['plain', 'jacobian-hutchinson', 'jacobian-power', 'jacobian-lanczos', 'hessian-hutchinson', 'hessian-lanczos'] as const;
+export const BASE_ARMS = [
+  'plain',
+  'jacobian-hutchinson',
+  'jacobian-power',
+  'jacobian-lanczos',
+  'hessian-hutchinson',
+  'hessian-lanczos',
+] as const;
 export type BaseArm = (typeof BASE_ARMS)[number];
 
 export interface ArmSpec {
@@ -43,30 +50,51 @@ export function logitsNet(kind: 'mlp' | 'cnn', hidden: number, seed: number): tf
     kind === 'mlp'
       ? [
           tfl.layers.dense({ inputShape: [784], units: hidden, activation: 'softplus', kernelInitializer: init(1) }),
-          tfl.layers.dense({ units: 10, kernelInitializer: init(2) })
+          tfl.layers.dense({ units: 10, kernelInitializer: init(2) }),
         ]
       : [
           tfl.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1] }),
-          tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, activation: 'softplus', kernelInitializer: init(1) }),
-          tfl.layers.conv2d({ filters: 16, kernelSize: 3, strides: 2, activation: 'softplus', kernelInitializer: init(2) }),
+          tfl.layers.conv2d({
+            filters: 8,
+            kernelSize: 3,
+            strides: 2,
+            activation: 'softplus',
+            kernelInitializer: init(1),
+          }),
+          tfl.layers.conv2d({
+            filters: 16,
+            kernelSize: 3,
+            strides: 2,
+            activation: 'softplus',
+            kernelInitializer: init(2),
+          }),
           tfl.layers.flatten(),
-          tfl.layers.dense({ units: 10, kernelInitializer: init(3) })
+          tfl.layers.dense({ units: 10, kernelInitializer: init(3) }),
         ];
   return tfl.sequential({ layers });
 }
 
-const methodOf = (base: BaseArm): jr.Method => (base.endsWith('hutchinson') ? 'hutchinson' : base.endsWith('power') ? 'power' : 'lanczos');
+const methodOf = (base: BaseArm): jr.Method =>
+  base.endsWith('hutchinson') ? 'hutchinson' : base.endsWith('power') ? 'power' : 'lanczos';
 
 /** Regularizer args of an arm at `weight`, with `bound` when set. */
 function regularizerArgs(arm: ArmSpec, weight: number, o: TrainOptions, seed: number): Record<string, unknown> {
-  const args: Record<string, unknown> = { method: methodOf(arm.base), iterations: o.iterations, weight, seed: seed * 7919 };
+  const args: Record<string, unknown> = {
+    method: methodOf(arm.base),
+    iterations: o.iterations,
+    weight,
+    seed: seed * 7919,
+  };
   if (arm.bound !== undefined) args.bound = arm.bound;
   return args;
 }
 
 /** True when this checkout's regularizers keep a `bound` option (penalty max(0, σ − L)²). */
 export function boundSupported(): boolean {
-  const r = jr.regularizers.jacobian({ bound: 1 } as jr.DerivativeRegularizerArgs) as unknown as { bound?: number; getConfig(): Record<string, unknown> };
+  const r = jr.regularizers.jacobian({ bound: 1 } as jr.DerivativeRegularizerArgs) as unknown as {
+    bound?: number;
+    getConfig(): Record<string, unknown>;
+  };
   return r.bound === 1 || r.getConfig().bound === 1;
 }
 
@@ -87,11 +115,23 @@ export interface Trained {
  * Trains one model of `arm` at `weight` with `seed` (initial weights, batch order, estimator vectors, Hessian
  * mini-batches). `onStep` is called after every step.
  */
-export async function trainModel(arm: ArmSpec, weight: number, seed: number, x: tf.Tensor2D, y: tf.Tensor2D, o: TrainOptions, onStep: () => void): Promise<Trained> {
+export async function trainModel(
+  arm: ArmSpec,
+  weight: number,
+  seed: number,
+  x: tf.Tensor2D,
+  y: tf.Tensor2D,
+  o: TrainOptions,
+  onStep: () => void,
+): Promise<Trained> {
   const net = logitsNet(o.model, o.hidden, seed);
   const regularized = arm.base.startsWith('jacobian');
   const first = regularized
-    ? jr.layers.regularized({ layer: net, inputShape: [784], regularizers: jr.regularizers.jacobian(regularizerArgs(arm, weight, o, seed) as jr.DerivativeRegularizerArgs) } as jr.RegularizedArgs)
+    ? jr.layers.regularized({
+        layer: net,
+        inputShape: [784],
+        regularizers: jr.regularizers.jacobian(regularizerArgs(arm, weight, o, seed) as jr.DerivativeRegularizerArgs),
+      } as jr.RegularizedArgs)
     : net;
   const model = tfl.sequential({ layers: [first, tfl.layers.activation({ activation: 'softmax' })] });
   model.compile({ optimizer: tf.train.adam(o.learningRate), loss: 'categoricalCrossentropy' });
@@ -100,10 +140,13 @@ export async function trainModel(arm: ArmSpec, weight: number, seed: number, x: 
   const ys = tf.gather(y, order);
   const regularization = arm.base.startsWith('hessian')
     ? jr.callbacks.regularization({
-        regularizer: jr.regularizers.hessian({ ...regularizerArgs(arm, weight, o, seed), scalar: 'loss' } as jr.HessianRegularizerArgs),
+        regularizer: jr.regularizers.hessian({
+          ...regularizerArgs(arm, weight, o, seed),
+          scalar: 'loss',
+        } as jr.HessianRegularizerArgs),
         data: { x: xs, y: ys },
         batchSize: o.hessianBatch,
-        seed
+        seed,
       })
     : jr.callbacks.regularization();
   const start = performance.now();
@@ -112,7 +155,7 @@ export async function trainModel(arm: ArmSpec, weight: number, seed: number, x: 
     batchSize: o.batchSize,
     shuffle: false, // the seeded order above: fit's own shuffle uses Math.random
     verbose: 0,
-    callbacks: [regularization, new tfl.CustomCallback({ onBatchEnd: async () => onStep() })]
+    callbacks: [regularization, new tfl.CustomCallback({ onBatchEnd: async () => onStep() })],
   });
   const seconds = (performance.now() - start) / 1000;
   tf.dispose([order, xs, ys]);
@@ -124,7 +167,9 @@ export async function trainModel(arm: ArmSpec, weight: number, seed: number, x: 
 export function measureSigma(model: tfl.LayersModel, x: tf.Tensor): number {
   const logits = jr.logitsOf(model);
   if (!logits) throw new Error('study: the model does not end in softmax.');
-  return tf.tidy(() => tf.mean(jr.estimateSpectralNorm(jr.jacobianOperator(logits, x), { method: 'exact' }).sigma).dataSync()[0]);
+  return tf.tidy(
+    () => tf.mean(jr.estimateSpectralNorm(jr.jacobianOperator(logits, x), { method: 'exact' }).sigma).dataSync()[0],
+  );
 }
 
 /** Steps per model. */

@@ -28,10 +28,20 @@ export interface ThreatResult {
   adversarial: Float32Array;
 }
 
-export type CascadeOptions = Pick<jr.EvaluateOptions, 'attacks' | 'restarts' | 'steps' | 'queries' | 'seed' | 'batchSize'>;
+export type CascadeOptions = Pick<
+  jr.EvaluateOptions,
+  'attacks' | 'restarts' | 'steps' | 'queries' | 'seed' | 'batchSize'
+>;
 
 /** One jr.attacks.evaluate run on the rows `open` of (x, y) (all rows when `open` is null). */
-async function cascade(model: tfl.LayersModel, x: tf.Tensor2D, y: tf.Tensor2D, t: ThreatModel, o: CascadeOptions, open: number[] | null) {
+async function cascade(
+  model: tfl.LayersModel,
+  x: tf.Tensor2D,
+  y: tf.Tensor2D,
+  t: ThreatModel,
+  o: CascadeOptions,
+  open: number[] | null,
+) {
   if (open === null) return jr.attacks.evaluate(model, x, y, { ...o, norm: t.norm, epsilon: t.epsilon });
   const indices = tf.tensor1d(open, 'int32');
   const [xs, ys] = [tf.gather(x, indices), tf.gather(y, indices)];
@@ -52,7 +62,7 @@ export async function evaluateThreats(
   y: tf.Tensor2D,
   threats: ThreatModel[],
   o: CascadeOptions & { attacks: jr.AttackName[] },
-  onDone: (t: ThreatModel, seconds: number) => void = () => {}
+  onDone: (t: ThreatModel, seconds: number) => void = () => {},
 ): Promise<ThreatResult[]> {
   const n = x.shape[0];
   const features = x.shape[1];
@@ -66,7 +76,13 @@ export async function evaluateThreats(
         const r = await cascade(model, x, y, t, o, null);
         const adversarial = (await r.adversarial.data()) as Float32Array;
         r.adversarial.dispose();
-        result = { cleanAccuracy: r.cleanAccuracy, robustAccuracy: r.robustAccuracy, perAttack: r.perAttack, robust: r.robust, adversarial };
+        result = {
+          cleanAccuracy: r.cleanAccuracy,
+          robustAccuracy: r.robustAccuracy,
+          perAttack: r.perAttack,
+          robust: r.robust,
+          adversarial,
+        };
       } else {
         const before: ThreatResult = previous;
         const open = before.robust.flatMap((b, i) => (b ? [i] : []));
@@ -83,7 +99,13 @@ export async function evaluateThreats(
           });
           for (const a of o.attacks) perAttack[a] = Math.round(r.perAttack[a] * open.length) / n;
         }
-        result = { cleanAccuracy: before.cleanAccuracy, robustAccuracy: robust.filter(Boolean).length / n, perAttack, robust, adversarial };
+        result = {
+          cleanAccuracy: before.cleanAccuracy,
+          robustAccuracy: robust.filter(Boolean).length / n,
+          perAttack,
+          robust,
+          adversarial,
+        };
       }
       results.set(threatKey(t), result);
       previous = result;

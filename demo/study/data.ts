@@ -21,7 +21,6 @@ export interface StudyData {
   dispose(): void;
 }
 
-
 /** A seeded permutation of 0 … n−1 (Fisher–Yates). */
 export function permutation(n: number, seed: number): number[] {
   const random = mulberry32(seed);
@@ -43,7 +42,8 @@ function loadMnistSplit(train: number, seed: number): [tf.Tensor2D, tf.Tensor2D,
   const testSet: [number, number][] = [];
   for (let d = 0; d < 10; d++) {
     const share = Math.floor(train / 10) + (d < train % 10 ? 1 : 0);
-    if (share >= mnist[d].length) throw new Error(`study: --train ${train} leaves no test digits of class ${d} (${mnist[d].length} in all).`);
+    if (share >= mnist[d].length)
+      throw new Error(`study: --train ${train} leaves no test digits of class ${d} (${mnist[d].length} in all).`);
     permutation(mnist[d].length, seed * 10 + d).forEach((i, k) => (k < share ? trainSet : testSet).push([d, i]));
   }
   const tensors = (set: [number, number][], order: number[]): [tf.Tensor2D, tf.Tensor2D] => {
@@ -56,19 +56,37 @@ function loadMnistSplit(train: number, seed: number): [tf.Tensor2D, tf.Tensor2D,
     });
     return [tf.tensor2d(x, [set.length, 784]), tf.tensor2d(y, [set.length, 10])];
   };
-  return [...tensors(trainSet, permutation(trainSet.length, seed + 101)), ...tensors(testSet, permutation(testSet.length, seed + 202))];
+  return [
+    ...tensors(trainSet, permutation(trainSet.length, seed + 101)),
+    ...tensors(testSet, permutation(testSet.length, seed + 202)),
+  ];
 }
 
 /** Loads the study's data: `train` training images, the rest (MNIST) or the 10,000 test images (Fashion-MNIST). */
-export function loadStudyData(dataset: 'mnist' | 'fashion-mnist', train: number, evalSize: number, seed = 0): StudyData {
+export function loadStudyData(
+  dataset: 'mnist' | 'fashion-mnist',
+  train: number,
+  evalSize: number,
+  seed = 0,
+): StudyData {
   let xTrain: tf.Tensor2D, yTrain: tf.Tensor2D, xTest: tf.Tensor2D, yTest: tf.Tensor2D;
   if (dataset === 'mnist') [xTrain, yTrain, xTest, yTest] = loadMnistSplit(train, seed);
   else ({ xTrain, yTrain, xTest, yTest } = loadFashionMnist({ train, test: 10000 }));
-  if (evalSize > xTest.shape[0]) throw new Error(`study: --eval-size ${evalSize} is more than the ${xTest.shape[0]} test images.`);
+  if (evalSize > xTest.shape[0])
+    throw new Error(`study: --eval-size ${evalSize} is more than the ${xTest.shape[0]} test images.`);
   const xEval = tf.slice(xTest, 0, evalSize);
   const yEval = tf.slice(yTest, 0, evalSize);
   const source = dataset === 'mnist' ? MNIST_SOURCE : FASHION_MNIST_SOURCE;
-  return { xTrain, yTrain, xTest, yTest, xEval, yEval, source, dispose: () => tf.dispose([xTrain, yTrain, xTest, yTest, xEval, yEval]) };
+  return {
+    xTrain,
+    yTrain,
+    xTest,
+    yTest,
+    xEval,
+    yEval,
+    source,
+    dispose: () => tf.dispose([xTrain, yTrain, xTest, yTest, xEval, yEval]),
+  };
 }
 
 /** The shortest decimal that reads back as the same float32 (so eval.json holds the exact pixels the models saw). */
@@ -110,7 +128,7 @@ export function writeEvalFile(dir: string, dataset: string, data: StudyData): { 
     imageShape: [28, 28, 1],
     labels,
     testIndices: labels.map((_, i) => i),
-    images: pixels.map((row) => row.map(float32Text))
+    images: pixels.map((row) => row.map(float32Text)),
   };
   const text = JSON.stringify(evalFile) + '\n';
   const file = path.join(dir, 'eval.json');

@@ -60,9 +60,17 @@ async function cleanAccuracy(model: tfl.LayersModel, x: tf.Tensor2D, y: tf.Tenso
 }
 
 /** Trains, attacks, measures and saves one model; writes its metrics.json and returns its record. */
-export async function runJob(job: Job, data: StudyData, o: JobOptions, evalFile: { sha256: string }, events: JobEvents): Promise<ModelResult> {
+export async function runJob(
+  job: Job,
+  data: StudyData,
+  o: JobOptions,
+  evalFile: { sha256: string },
+  events: JobEvents,
+): Promise<ModelResult> {
   const name = `${job.arm.name} ${job.weight} #${job.seed}`;
-  const trained = await trainModel(job.arm, job.weight, job.seed, data.xTrain, data.yTrain, o, () => events.step(`${name} training`));
+  const trained = await trainModel(job.arm, job.weight, job.seed, data.xTrain, data.yTrain, o, () =>
+    events.step(`${name} training`),
+  );
   events.trained(trained.seconds);
   const model = trained.model;
   const dir = path.join(job.arm.name, String(job.weight), String(job.seed));
@@ -75,8 +83,15 @@ export async function runJob(job: Job, data: StudyData, o: JobOptions, evalFile:
     data.xEval,
     data.yEval,
     o.threats,
-    { attacks: o.attacks, restarts: o.restarts, steps: o.steps, queries: o.queries, seed: job.seed, batchSize: o.attackBatch },
-    (t, seconds) => events.attacked(seconds, `${name} ${threatLabel(t)}`)
+    {
+      attacks: o.attacks,
+      restarts: o.restarts,
+      steps: o.steps,
+      queries: o.queries,
+      seed: job.seed,
+      batchSize: o.attackBatch,
+    },
+    (t, seconds) => events.attacked(seconds, `${name} ${threatLabel(t)}`),
   );
   const evalSeconds = (performance.now() - start) / 1000;
   const robust: ModelResult['robust'] = {};
@@ -114,18 +129,25 @@ export async function runJob(job: Job, data: StudyData, o: JobOptions, evalFile:
     trainSeconds: trained.seconds,
     evalSeconds,
     finalLoss: trained.finalLoss,
-    stopReason: trained.stopReason
+    stopReason: trained.stopReason,
   };
   const extra = {
     bound: job.arm.bound ?? null,
     files: { model: 'model.json', weights: 'weights.bin', grid: 'adversarial.png' },
-    eval: { file: path.relative(absolute, path.join(o.outDir, 'eval.json')), sha256: evalFile.sha256, count: o.evalSize },
+    eval: {
+      file: path.relative(absolute, path.join(o.outDir, 'eval.json')),
+      sha256: evalFile.sha256,
+      count: o.evalSize,
+    },
     gridRows: ['clean', ...o.threats.map(threatKey)],
     robustFlags: flags,
     predictions,
-    probabilities
+    probabilities,
   };
   const { robust: byThreat, ...rest } = record;
-  fs.writeFileSync(path.join(absolute, 'metrics.json'), JSON.stringify({ ...rest, ...extra, attackEngine: ATTACK_ENGINE, robust: byThreat }, null, 1) + '\n');
+  fs.writeFileSync(
+    path.join(absolute, 'metrics.json'),
+    JSON.stringify({ ...rest, ...extra, attackEngine: ATTACK_ENGINE, robust: byThreat }, null, 1) + '\n',
+  );
   return record;
 }

@@ -31,7 +31,8 @@ function chunk(type: string, data: Buffer): Buffer {
 
 /** PNG bytes of a width × height 8-bit grayscale image given row by row (`gray[y · width + x]`, 0 = black). */
 export function encodeGrayPng(gray: Uint8Array, width: number, height: number): Buffer {
-  if (gray.length !== width * height) throw new Error(`encodeGrayPng: expected ${width * height} pixels, got ${gray.length}.`);
+  if (gray.length !== width * height)
+    throw new Error(`encodeGrayPng: expected ${width * height} pixels, got ${gray.length}.`);
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -39,7 +40,12 @@ export function encodeGrayPng(gray: Uint8Array, width: number, height: number): 
   ihdr[9] = 0; // color type: grayscale
   const raw = Buffer.alloc((width + 1) * height);
   for (let y = 0; y < height; y++) raw.set(gray.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** Pixel byte of an intensity in [0, 1] (clamped): round(255 · v). */
@@ -49,7 +55,11 @@ export const toByte = (v: number) => Math.round(255 * Math.min(1, Math.max(0, v)
  * A grid of side × side images: `rows[r]` holds the images of row r, each side² intensities in [0, 1] row-major,
  * separated by `gap` white pixels. Returns the PNG and its size.
  */
-export function digitGridPng(rows: Float32Array[][], side = 28, gap = 2): { png: Buffer; width: number; height: number } {
+export function digitGridPng(
+  rows: Float32Array[][],
+  side = 28,
+  gap = 2,
+): { png: Buffer; width: number; height: number } {
   const columns = Math.max(...rows.map((r) => r.length));
   const width = columns * side + (columns + 1) * gap;
   const height = rows.length * side + (rows.length + 1) * gap;
@@ -58,8 +68,9 @@ export function digitGridPng(rows: Float32Array[][], side = 28, gap = 2): { png:
     row.forEach((image, c) => {
       const top = gap + r * (side + gap);
       const left = gap + c * (side + gap);
-      for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) gray[(top + y) * width + left + x] = toByte(image[y * side + x]);
-    })
+      for (let y = 0; y < side; y++)
+        for (let x = 0; x < side; x++) gray[(top + y) * width + left + x] = toByte(image[y * side + x]);
+    }),
   );
   return { png: encodeGrayPng(gray, width, height), width, height };
 }

@@ -54,7 +54,7 @@ export async function workerPool(workers: number, init: Omit<InitMessage, 'type'
       const child = fork(path.join(__dirname, 'worker.ts'), [], {
         cwd: root,
         execArgv: ['-r', 'ts-node/register'],
-        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: path.join(root, 'tsconfig.json') }
+        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
       });
       children.push(child);
       child.on('message', (m: WorkerMessage) => {
@@ -101,6 +101,6 @@ export async function workerPool(workers: number, init: Omit<InitMessage, 'type'
         pending.set(job.index, { resolve, reject, events });
         child.send({ type: 'job', job });
       }),
-    close
+    close,
   };
 }

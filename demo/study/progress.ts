@@ -34,10 +34,15 @@ export class StudyProgress {
   constructor(
     private readonly jobs: Job[],
     private readonly workers: number,
-    quiet: boolean
+    quiet: boolean,
   ) {
     this.state = jobs.map(() => ({ steps: 0, attacks: 0, done: false }));
-    this.bar = quiet ? null : new SingleBar({ format: '{bar} {percentage}% | models done {model}/{models} {label} | {elapsed} elapsed, ~{left} left', hideCursor: true });
+    this.bar = quiet
+      ? null
+      : new SingleBar({
+          format: '{bar} {percentage}% | models done {model}/{models} {label} | {elapsed} elapsed, ~{left} left',
+          hideCursor: true,
+        });
     this.bar?.start(100, 0, { model: 0, models: jobs.length, label: '', elapsed: '0 s', left: '?' });
   }
 
@@ -46,7 +51,8 @@ export class StudyProgress {
     const measured = this.stepSeconds.get(job.arm);
     if (measured !== undefined) return measured;
     let base = Infinity;
-    for (const [arm, s] of this.stepSeconds) base = Math.min(base, s / (this.jobs.find((j) => j.arm === arm)?.stepCost ?? 1));
+    for (const [arm, s] of this.stepSeconds)
+      base = Math.min(base, s / (this.jobs.find((j) => j.arm === arm)?.stepCost ?? 1));
     return Number.isFinite(base) ? base * job.stepCost : NaN;
   }
 
@@ -68,7 +74,13 @@ export class StudyProgress {
     const elapsed = (performance.now() - this.start) / 1000;
     const left = this.left();
     const fraction = Number.isFinite(left) ? elapsed / (elapsed + left) : this.done / this.jobs.length;
-    this.bar?.update(Math.round(100 * fraction), { model: this.done, models: this.jobs.length, label, elapsed: clock(elapsed), left: clock(left) });
+    this.bar?.update(Math.round(100 * fraction), {
+      model: this.done,
+      models: this.jobs.length,
+      label,
+      elapsed: clock(elapsed),
+      left: clock(left),
+    });
   }
 
   step(job: number, label: string): void {

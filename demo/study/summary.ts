@@ -71,17 +71,28 @@ export function aggregate(models: ModelResult[], threats: ThreatModel[]): Aggreg
     weight: g[0].weight,
     seeds: g.map((m) => m.seed),
     cleanAccuracy: stat(g.map((m) => m.cleanAccuracy)),
-    robust: Object.fromEntries(threats.map((t) => [threatKey(t), stat(g.map((m) => m.robust[threatKey(t)].robustAccuracy))])),
+    robust: Object.fromEntries(
+      threats.map((t) => [threatKey(t), stat(g.map((m) => m.robust[threatKey(t)].robustAccuracy))]),
+    ),
     sigma: stat(g.map((m) => m.sigma)),
-    trainSeconds: stat(g.map((m) => m.trainSeconds))
+    trainSeconds: stat(g.map((m) => m.trainSeconds)),
   }));
 }
 
-const pm = (s: Stat) => (s.n > 1 ? `${(100 * s.mean).toFixed(1)} ± ${(100 * s.std).toFixed(1)}` : (100 * s.mean).toFixed(1));
+const pm = (s: Stat) =>
+  s.n > 1 ? `${(100 * s.mean).toFixed(1)} ± ${(100 * s.std).toFixed(1)}` : (100 * s.mean).toFixed(1);
 
 /** Table: one row per (arm, weight); accuracies in % as mean ± standard deviation over seeds. */
 export function summaryTable(aggregates: Aggregate[], threats: ThreatModel[]): { headers: string[]; rows: string[][] } {
-  const headers = ['arm', 'weight', 'seeds', 'clean %', ...threats.map((t) => `${threatLabel(t)} %`), 'σ_max(J)', 'train s'];
+  const headers = [
+    'arm',
+    'weight',
+    'seeds',
+    'clean %',
+    ...threats.map((t) => `${threatLabel(t)} %`),
+    'σ_max(J)',
+    'train s',
+  ];
   const rows = aggregates.map((a) => [
     a.arm,
     a.arm === 'plain' ? '–' : String(a.weight),
@@ -89,7 +100,7 @@ export function summaryTable(aggregates: Aggregate[], threats: ThreatModel[]): {
     pm(a.cleanAccuracy),
     ...threats.map((t) => pm(a.robust[threatKey(t)])),
     a.sigma.mean.toFixed(2),
-    a.trainSeconds.mean.toFixed(1)
+    a.trainSeconds.mean.toFixed(1),
   ]);
   return { headers, rows };
 }
@@ -111,8 +122,8 @@ export function paretoCharts(aggregates: Aggregate[], threats: ThreatModel[]): C
         x: points.map((a) => 100 * a.cleanAccuracy.mean),
         y: r.map((s) => 100 * s.mean),
         xError: points.map((a) => 100 * a.cleanAccuracy.std),
-        yError: r.map((s) => 100 * s.std)
+        yError: r.map((s) => 100 * s.std),
       };
-    })
+    }),
   }));
 }

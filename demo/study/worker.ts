@@ -42,7 +42,7 @@ process.on('message', (message: InitMessage | { type: 'job'; job: Job }) => {
     ready = start(message);
     ready.then(
       () => send({ type: 'ready' }),
-      (error) => send({ type: 'error', index: -1, message: String(error?.stack ?? error) })
+      (error) => send({ type: 'error', index: -1, message: String(error?.stack ?? error) }),
     );
     return;
   }
@@ -52,11 +52,17 @@ process.on('message', (message: InitMessage | { type: 'job'; job: Job }) => {
     try {
       if (!ready) throw new Error('study worker: job before init');
       const { data, init } = await ready;
-      const record = await runJob(job, data, init.options, { sha256: init.evalSha256 }, {
-        step: (label) => send({ type: 'step', index, label }),
-        trained: (seconds) => send({ type: 'trained', index, seconds }),
-        attacked: (seconds, label) => send({ type: 'attacked', index, seconds, label })
-      });
+      const record = await runJob(
+        job,
+        data,
+        init.options,
+        { sha256: init.evalSha256 },
+        {
+          step: (label) => send({ type: 'step', index, label }),
+          trained: (seconds) => send({ type: 'trained', index, seconds }),
+          attacked: (seconds, label) => send({ type: 'attacked', index, seconds, label }),
+        },
+      );
       send({ type: 'done', index, record });
     } catch (error) {
       send({ type: 'error', index, message: String((error as Error)?.stack ?? error) });

@@ -19,15 +19,18 @@
         interaction: { mode: 'nearest', intersect: false },
         scales: {
           x: { type: 'linear', title: { display: true, text: 'step' }, min: 0 },
-          y: { type: logY ? 'logarithmic' : 'linear', beginAtZero: !logY, title: { display: true, text: yTitle } }
+          y: { type: logY ? 'logarithmic' : 'linear', beginAtZero: !logY, title: { display: true, text: yTitle } },
         },
-        plugins: { legend: { labels: { boxWidth: 14 } } }
-      }
+        plugins: { legend: { labels: { boxWidth: 14 } } },
+      },
     });
   }
 
   const series = (label, color, extra) =>
-    Object.assign({ label, data: [], borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: 0, tension: 0 }, extra);
+    Object.assign(
+      { label, data: [], borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: 0, tension: 0 },
+      extra,
+    );
 
   function push(chart, index, x, y) {
     if (Number.isFinite(y)) chart.data.datasets[index].data.push({ x, y });

@@ -15,7 +15,7 @@
  *
  * Attacks come from the package (jr.attacks), chart helpers from charts.js. For tests: window.__demo = {done, running, error, progress, results}.
  */
-/* global tf, jr, Chart, MNIST_SLICE */
+/* global Chart, MNIST_SLICE */
 'use strict';
 
 (function () {
@@ -39,7 +39,7 @@
     queries: 100, // Square Attack queries of jr.attacks.evaluate
     grid: 10, // test digits drawn clean and adversarial
     backend: 'webgl',
-    autostart: 0
+    autostart: 0,
   };
   const METHODS = ['lanczos', 'power', 'hutchinson'];
   /** Backends in fallback order: one that fails to start hands over to the next. */
@@ -93,10 +93,13 @@
       }
     };
     if (SQUARE_TARGETS.includes(c.target)) {
-      throw new Error(`target '${c.target}' compares J with a square matrix, but the logits' Jacobian is 10 × 784: use 'zero'.`);
+      throw new Error(
+        `target '${c.target}' compares J with a square matrix, but the logits' Jacobian is 10 × 784: use 'zero'.`,
+      );
     }
     if (c.target !== 'zero') throw new Error(`target must be 'zero'; got '${c.target}'.`);
-    if (!BACKENDS.includes(c.backend)) throw new Error(`backend must be one of ${BACKENDS.join(', ')}; got '${c.backend}'.`);
+    if (!BACKENDS.includes(c.backend))
+      throw new Error(`backend must be one of ${BACKENDS.join(', ')}; got '${c.backend}'.`);
     if (!METHODS.includes(c.method)) throw new Error(`method must be one of ${METHODS.join(', ')}; got '${c.method}'.`);
     if (!(Number.isFinite(c.weight) && c.weight >= 0)) throw new Error(`weight must be a number ≥ 0; got ${c.weight}.`);
     positiveInt('iterations', 64);
@@ -123,10 +126,12 @@
     if (tf.findBackendFactory(name) == null) {
       return name === 'wasm' ? 'vendor/tf-backend-wasm.min.js did not load' : `this tfjs build has no ${name} backend`;
     }
-    if (name === 'wasm' && window.location.protocol === 'file:') return 'wasm needs the page served over http (npm run demo:web)';
+    if (name === 'wasm' && window.location.protocol === 'file:')
+      return 'wasm needs the page served over http (npm run demo:web)';
     if (name === 'webgl') {
       const canvas = document.createElement('canvas');
-      if (!(canvas.getContext('webgl2') || canvas.getContext('webgl'))) return 'the browser gives no WebGL context (WebGL off, or no GPU and no software fallback)';
+      if (!(canvas.getContext('webgl2') || canvas.getContext('webgl')))
+        return 'the browser gives no WebGL context (WebGL off, or no GPU and no software fallback)';
     }
     return null;
   }
@@ -137,7 +142,8 @@
     const v = await t.data();
     t.dispose();
     const expected = [3, 3, 7, 7];
-    if (!expected.every((e, i) => Math.abs(v[i] - e) < 1e-3)) throw new Error(`a 2 × 2 product gave [${Array.from(v).join(', ')}], expected [3, 3, 7, 7]`);
+    if (!expected.every((e, i) => Math.abs(v[i] - e) < 1e-3))
+      throw new Error(`a 2 × 2 product gave [${Array.from(v).join(', ')}], expected [3, 3, 7, 7]`);
   }
 
   /**
@@ -175,10 +181,14 @@
       return {
         webglVersion: tf.env().getNumber('WEBGL_VERSION'),
         float32: tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED'),
-        renderer: info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : null
+        renderer: info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : null,
       };
     }
-    if (name === 'wasm') return { simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') };
+    if (name === 'wasm')
+      return {
+        simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
+        threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+      };
     return {};
   }
 
@@ -210,7 +220,7 @@
     const labels = decodeBase64(set.labels).subarray(0, count);
     return tf.tidy(() => ({
       x: tf.div(tf.tensor2d(Float32Array.from(images), [count, pixels]), 255),
-      y: tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), 10)
+      y: tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), 10),
     }));
   }
 
@@ -220,9 +230,14 @@
   function logitsNet(c) {
     return tf.sequential({
       layers: [
-        tf.layers.dense({ inputShape: [784], units: c.hidden, activation: 'softplus', kernelInitializer: tf.initializers.glorotUniform({ seed: c.seed }) }),
-        tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: c.seed + 1 }) })
-      ]
+        tf.layers.dense({
+          inputShape: [784],
+          units: c.hidden,
+          activation: 'softplus',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: c.seed }),
+        }),
+        tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: c.seed + 1 }) }),
+      ],
     });
   }
 
@@ -231,7 +246,13 @@
       ? jr.layers.regularized({
           layer: net,
           inputShape: [784],
-          regularizers: jr.regularizers.jacobian({ weight: c.weight, target: c.target, method: c.method, iterations: c.iterations, seed: c.seed })
+          regularizers: jr.regularizers.jacobian({
+            weight: c.weight,
+            target: c.target,
+            method: c.method,
+            iterations: c.iterations,
+            seed: c.seed,
+          }),
         })
       : net;
     const model = tf.sequential({ layers: [first, tf.layers.activation({ activation: 'softmax' })] });
@@ -241,7 +262,14 @@
 
   /** Mean over the probe of σ_max(∂logits/∂x), Lanczos with 10 steps, read back asynchronously. */
   async function measureSigma(net, x, seed) {
-    const mean = tf.tidy(() => tf.mean(jr.estimateSpectralNorm(jr.jacobianOperator((z) => net.apply(z), x), { method: 'lanczos', iterations: 10, seed }).sigma));
+    const mean = tf.tidy(() =>
+      tf.mean(
+        jr.estimateSpectralNorm(
+          jr.jacobianOperator((z) => net.apply(z), x),
+          { method: 'lanczos', iterations: 10, seed },
+        ).sigma,
+      ),
+    );
     try {
       return (await mean.data())[0];
     } finally {
@@ -259,17 +287,30 @@
   function resetCharts(c) {
     if (lossChart) lossChart.destroy();
     if (sigmaChart) sigmaChart.destroy();
-    lossChart = lineChart($('loss-chart'), 'loss', [
-      series('plain: cross-entropy', COLORS.plain),
-      series('regularized: total', COLORS.regularized),
-      series('regularized: cross-entropy part', COLORS.regularized, { borderDash: [5, 4], borderWidth: 1.5 })
-    ], true);
+    lossChart = lineChart(
+      $('loss-chart'),
+      'loss',
+      [
+        series('plain: cross-entropy', COLORS.plain),
+        series('regularized: total', COLORS.regularized),
+        series('regularized: cross-entropy part', COLORS.regularized, { borderDash: [5, 4], borderWidth: 1.5 }),
+      ],
+      true,
+    );
     const what = c.method === 'hutchinson' ? 'Frobenius estimate ≥ σ' : `${c.method}, ${c.iterations} steps`;
-    sigmaChart = lineChart($('sigma-chart'), 'σmax(J)', [
-      series('plain (probe)', COLORS.plain, { pointRadius: 3 }),
-      series('regularized (probe)', COLORS.regularized, { pointRadius: 3 }),
-      series(`regularized: training-batch estimate (${what})`, COLORS.regularized, { borderDash: [2, 3], borderWidth: 1 })
-    ], false);
+    sigmaChart = lineChart(
+      $('sigma-chart'),
+      'σmax(J)',
+      [
+        series('plain (probe)', COLORS.plain, { pointRadius: 3 }),
+        series('regularized (probe)', COLORS.regularized, { pointRadius: 3 }),
+        series(`regularized: training-batch estimate (${what})`, COLORS.regularized, {
+          borderDash: [2, 3],
+          borderWidth: 1,
+        }),
+      ],
+      false,
+    );
     lossChart.options.scales.x.max = c.steps;
     sigmaChart.options.scales.x.max = c.steps;
   }
@@ -289,7 +330,11 @@
   /** Median, mean and first of the step times in ms; the first step (shader compilation, warm-up) is left out of the others. */
   function stepStats(ms) {
     const rest = ms.slice(1).sort((a, b) => a - b);
-    const median = rest.length ? (rest.length % 2 ? rest[(rest.length - 1) / 2] : (rest[rest.length / 2 - 1] + rest[rest.length / 2]) / 2) : ms[0];
+    const median = rest.length
+      ? rest.length % 2
+        ? rest[(rest.length - 1) / 2]
+        : (rest[rest.length / 2 - 1] + rest[rest.length / 2]) / 2
+      : ms[0];
     const mean = rest.length ? rest.reduce((sum, v) => sum + v, 0) / rest.length : ms[0];
     return { median, mean, first: ms[0] };
   }
@@ -305,7 +350,16 @@
     const model = classifier(net, c, regularized);
     const wrapper = regularized ? jr.findRegularized(model)[0] : null;
     const key = wrapper ? `${wrapper.key(0)}` : null;
-    const arm = { loss: [], sigmaHistory: [], trainEstimates: [], stepMs: [], steps: 0, trainSeconds: 0, skippedSteps: 0, stopReason: null };
+    const arm = {
+      loss: [],
+      sigmaHistory: [],
+      trainEstimates: [],
+      stepMs: [],
+      steps: 0,
+      trainSeconds: 0,
+      skippedSteps: 0,
+      stopReason: null,
+    };
     const sigmaIndex = regularized ? 1 : 0;
     const measure = async (step) => {
       const sigma = await measureSigma(net, probeX, c.seed + 1000);
@@ -351,9 +405,9 @@
             if (step >= c.steps) model.stopTraining = true;
             drawCharts(false);
             setStatus(`Training ${name} on ${tf.getBackend()}: step ${step}/${c.steps}, loss ${loss.toFixed(3)}`);
-          }
-        })
-      ]
+          },
+        }),
+      ],
     });
     arm.trainSeconds = (performance.now() - started) / 1000;
     arm.steps = step;
@@ -375,7 +429,14 @@
       const clean = tf.slice(test.x, 0, count);
       const adv = tf.slice(adversarial, 0, count);
       const predict = (x) => tf.argMax(model.predict(x), 1);
-      return [clean, adv, tf.argMax(tf.slice(test.y, 0, count), 1), predict(clean), predict(adv), tf.max(tf.abs(tf.sub(adv, clean)), 1)];
+      return [
+        clean,
+        adv,
+        tf.argMax(tf.slice(test.y, 0, count), 1),
+        predict(clean),
+        predict(adv),
+        tf.max(tf.abs(tf.sub(adv, clean)), 1),
+      ];
     });
     try {
       const [clean, adv, labels, cleanPred, advPred, distance] = await Promise.all(parts.map((t) => t.data()));
@@ -385,7 +446,7 @@
         advPred: advPred[i],
         distance: distance[i],
         clean: clean.subarray(784 * i, 784 * (i + 1)),
-        adversarial: adv.subarray(784 * i, 784 * (i + 1))
+        adversarial: adv.subarray(784 * i, 784 * (i + 1)),
       }));
     } finally {
       tf.dispose(parts);
@@ -398,16 +459,18 @@
     const result = {
       cleanAccuracy: accuracy(model, test.x, test.y),
       fgsmAccuracy: accuracy(model, test.x, test.y, { attack: (x, y) => fgsm(model, x, y, { epsilon: c.epsilon }) }),
-      pgdAccuracy: accuracy(model, test.x, test.y, { attack: (x, y) => pgd(model, x, y, { epsilon: c.epsilon, steps: c.pgdSteps, seed: c.seed }) }),
+      pgdAccuracy: accuracy(model, test.x, test.y, {
+        attack: (x, y) => pgd(model, x, y, { epsilon: c.epsilon, steps: c.pgdSteps, seed: c.seed }),
+      }),
       sigma: arm.sigmaHistory[arm.sigmaHistory.length - 1].sigma,
-      initialSigma: arm.sigmaHistory[0].sigma
+      initialSigma: arm.sigmaHistory[0].sigma,
     };
     const strong = await jr.attacks.evaluate(model, test.x, test.y, {
       norm: 'linf',
       epsilon: c.epsilon,
       steps: c.attackSteps,
       queries: c.queries,
-      seed: c.seed
+      seed: c.seed,
     });
     try {
       result.robustAccuracy = strong.robustAccuracy;
@@ -463,7 +526,11 @@
         const caption = document.createElement('span');
         caption.textContent = `${cell.cleanPred} → ${cell.advPred}`;
         caption.className = cell.advPred === cell.label ? 'right' : 'wrong';
-        td.append(digitCanvas(cell.adversarial, `‖δ‖∞ = ${cell.distance.toFixed(3)}`), document.createElement('br'), caption);
+        td.append(
+          digitCanvas(cell.adversarial, `‖δ‖∞ = ${cell.distance.toFixed(3)}`),
+          document.createElement('br'),
+          caption,
+        );
       }
     }
   }
@@ -475,7 +542,7 @@
     const pct = (v) => `${(100 * v).toFixed(1)} %`;
     const rows = [
       ['plain', results.plain],
-      [`regularized (${c.method}, weight ${c.weight})`, results.regularized]
+      [`regularized (${c.method}, weight ${c.weight})`, results.regularized],
     ];
     const cells = [
       ['cleanAccuracy', pct, 1],
@@ -484,7 +551,7 @@
       ['robustAccuracy', pct, 1],
       ['sigma', (v) => v.toFixed(2), -1],
       ['stepMedianMs', (v) => `${v.toFixed(1)} ms`, 0],
-      ['trainSeconds', (v) => `${v.toFixed(1)} s`, 0]
+      ['trainSeconds', (v) => `${v.toFixed(1)} s`, 0],
     ];
     const body = $('results').tBodies[0];
     body.innerHTML = '';
@@ -530,7 +597,7 @@
         backendRequested: backend.requested,
         backendNote: backend.note,
         backendFacts: facts,
-        tfjsVersion: tf.version.tfjs
+        tfjsVersion: tf.version.tfjs,
       };
       for (const name of ['plain', 'regularized']) {
         const { model, arm } = await trainArm(name, c, train, probeX);
@@ -550,7 +617,7 @@
       setStatus(
         `Done on ${results.backend} in ${results.totalSeconds.toFixed(1)} s: σmax ${p.sigma.toFixed(2)} → ${r.sigma.toFixed(2)}, ` +
           `robust accuracy ${(100 * p.robustAccuracy).toFixed(1)} % → ${(100 * r.robustAccuracy).toFixed(1)} %, ` +
-          `${p.stepTime.median.toFixed(1)} → ${r.stepTime.median.toFixed(1)} ms per training step.`
+          `${p.stepTime.median.toFixed(1)} → ${r.stepTime.median.toFixed(1)} ms per training step.`,
       );
     } catch (e) {
       demo.error = e && e.message ? e.message : String(e);
@@ -564,14 +631,23 @@
   }
 
   function init() {
-    if (typeof tf === 'undefined' || typeof jr === 'undefined' || typeof Chart === 'undefined' || typeof MNIST_SLICE === 'undefined') {
-      setStatus('Error: a script did not load (vendor/*.js or data/mnist-slice.js): build the page with scripts/build-web.ts.', true);
+    if (
+      typeof tf === 'undefined' ||
+      typeof jr === 'undefined' ||
+      typeof Chart === 'undefined' ||
+      typeof MNIST_SLICE === 'undefined'
+    ) {
+      setStatus(
+        'Error: a script did not load (vendor/*.js or data/mnist-slice.js): build the page with scripts/build-web.ts.',
+        true,
+      );
       demo.error = 'missing script';
       return;
     }
     const config = readQuery();
     fillForm(config);
-    $('source').textContent = `Data: ${MNIST_SLICE.train.count} + ${MNIST_SLICE.test.count} digits from the ${MNIST_SLICE.source}. ` +
+    $('source').textContent =
+      `Data: ${MNIST_SLICE.train.count} + ${MNIST_SLICE.test.count} digits from the ${MNIST_SLICE.source}. ` +
       `tfjs ${tf.version.tfjs}, Chart.js ${Chart.version}.`;
     if (typeof tf.wasm !== 'undefined') {
       // The .wasm files sit next to the script in vendor/; the package then adds and wraps its wasm kernels (the
@@ -579,7 +655,8 @@
       tf.wasm.setWasmPaths(new URL('vendor/', window.location.href).href);
       jr.registerWasmKernels();
     }
-    $('backend-status').textContent = `Backend: ${config.backend} requested (falls back to ${BACKENDS.slice(BACKENDS.indexOf(config.backend) + 1).join(', then ') || 'nothing'}).`;
+    $('backend-status').textContent =
+      `Backend: ${config.backend} requested (falls back to ${BACKENDS.slice(BACKENDS.indexOf(config.backend) + 1).join(', then ') || 'nothing'}).`;
     $('start').addEventListener('click', run);
     setStatus('Ready: press Start.');
     if (config.autostart) run();

@@ -23,7 +23,8 @@ export interface AccuracyOptions {
 export function accuracy(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, options: AccuracyOptions = {}): number {
   const where = 'jr.attacks.accuracy';
   const o = checkOptions(where, options, ['attack', 'batchSize']);
-  if (o.attack !== undefined && typeof o.attack !== 'function') fail(where, 'attack', 'must be a function (x, y) ↦ x′', o.attack);
+  if (o.attack !== undefined && typeof o.attack !== 'function')
+    fail(where, 'attack', 'must be a function (x, y) ↦ x′', o.attack);
   const batchSize = checkInteger(where, 'batchSize', o.batchSize ?? 100, 1);
   const attack = o.attack as AccuracyOptions['attack'];
   const n = x.shape[0];

@@ -42,7 +42,12 @@ export function checkpoints(steps: number): number[] {
 }
 
 /** One APGD run from a seeded random start on a batch (x, integer labels). */
-export function apgdRun(logits: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, labels: tf.Tensor, o: ApgdRunOptions): AttackRun {
+export function apgdRun(
+  logits: (x: tf.Tensor) => tf.Tensor,
+  x: tf.Tensor,
+  labels: tf.Tensor,
+  o: ApgdRunOptions,
+): AttackRun {
   const loss: Loss = LOSSES[o.loss];
   const batch = x.shape[0];
   const step = () => lossAndGradient(logits, loss, state.x, labels);
@@ -79,7 +84,10 @@ export function apgdRun(logits: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, label
     grad = out.grad;
     worst.update(state.x, out.margin);
     out.margin.dispose();
-    increases = swap(increases, tf.tidy(() => tf.add(increases, tf.cast(tf.greater(out.loss, current), 'float32'))));
+    increases = swap(
+      increases,
+      tf.tidy(() => tf.add(increases, tf.cast(tf.greater(out.loss, current), 'float32'))),
+    );
     current = swap(current, out.loss);
     const improved = tf.greater(current, bestLoss);
     bestX = swap(bestX, selectRows(improved, state.x, bestX));
@@ -93,7 +101,10 @@ export function apgdRun(logits: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, label
         const stalled = tf.logicalAnd(tf.logicalNot(halvedAtCheck), tf.greaterEqual(bestLossAtCheck, bestLoss));
         return tf.logicalOr(oscillating, stalled);
       });
-      eta = swap(eta, tf.tidy(() => tf.where(halve, tf.div(eta, 2), eta)));
+      eta = swap(
+        eta,
+        tf.tidy(() => tf.where(halve, tf.div(eta, 2), eta)),
+      );
       state.x = swap(state.x, selectRows(halve, bestX, state.x));
       grad = swap(grad, selectRows(halve, bestGrad, grad));
       halvedAtCheck = swap(halvedAtCheck, halve);
@@ -102,7 +113,19 @@ export function apgdRun(logits: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, label
       windowLength = 0;
     }
   }
-  tf.dispose([state.x, previousX, bestX, bestGrad, bestLoss, bestLossAtCheck, halvedAtCheck, increases, eta, grad, current]);
+  tf.dispose([
+    state.x,
+    previousX,
+    bestX,
+    bestGrad,
+    bestLoss,
+    bestLossAtCheck,
+    halvedAtCheck,
+    increases,
+    eta,
+    grad,
+    current,
+  ]);
   return worst.result();
 }
 
@@ -130,11 +153,16 @@ export function apgd(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, options
   const loss = checkOneOf(where, 'loss', (options as ApgdOptions | undefined)?.loss ?? 'ce', ['ce', 'dlr'] as const);
   const p = prepare(where, model, x, y, options, { steps: 100, restarts: 1, seed: 0 }, ['loss']);
   if (p.epsilon === 0) return p.finish(x.clone());
-  const run = restarted((xs, ls, seed) => apgdRun(p.logits, xs, ls, { ...p.run, seed, steps: p.steps, loss }), x, p.labels, {
-    restarts: p.restarts,
-    seedOf: (r) => mixSeed(p.seed, r),
-    onlyUnbroken: false
-  });
+  const run = restarted(
+    (xs, ls, seed) => apgdRun(p.logits, xs, ls, { ...p.run, seed, steps: p.steps, loss }),
+    x,
+    p.labels,
+    {
+      restarts: p.restarts,
+      seedOf: (r) => mixSeed(p.seed, r),
+      onlyUnbroken: false,
+    },
+  );
   run.margin.dispose();
   return p.finish(run.adversarial);
 }

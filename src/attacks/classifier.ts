@@ -23,7 +23,11 @@ function applyModel(model: tfl.LayersModel): Logits {
 }
 
 /** z(x) for `model`, or `logits` when given; `where` names the caller in errors. */
-export function resolveLogits(where: string, model: tfl.LayersModel, logits?: LogitsOption): { logits: Logits; fromOutput: boolean } {
+export function resolveLogits(
+  where: string,
+  model: tfl.LayersModel,
+  logits?: LogitsOption,
+): { logits: Logits; fromOutput: boolean } {
   if (!(model instanceof tfl.LayersModel)) fail(where, 'model', 'must be a tf.LayersModel', model);
   if (logits !== undefined) {
     if (logits instanceof tfl.LayersModel) return { logits: applyModel(logits), fromOutput: false };
@@ -50,15 +54,17 @@ export function warnIfProbabilities(where: string, model: tfl.LayersModel, z: tf
   console.warn(
     `${where}: the model's outputs look like probabilities (rows in [0, 1] summing to 1), and its last layer is not a ` +
       `softmax whose logits could be used, so the attacks ran on probabilities, which overstates robustness. Pass ` +
-      `{logits: modelOrFunction} returning pre-softmax logits. See ${DOCS}.`
+      `{logits: modelOrFunction} returning pre-softmax logits. See ${DOCS}.`,
   );
 }
 
 /** Integer labels [N] from one-hot [N, C] or integer labels [N]; checks the count against x. */
 export function labelsOf(where: string, y: tf.Tensor, n: number): tf.Tensor {
   if (!(y instanceof tf.Tensor)) fail(where, 'y', 'must be a tf.Tensor of one-hot [N, C] or integer [N] labels', y);
-  if (y.rank !== 1 && y.rank !== 2) fail(where, 'y', 'must have shape [N, C] (one-hot) or [N] (integer labels)', y.shape);
-  if (y.shape[0] !== n) fail(where, 'y', `must have one row per sample of x (${n})`, y.shape, 'Pass labels of the same samples as x.');
+  if (y.rank !== 1 && y.rank !== 2)
+    fail(where, 'y', 'must have shape [N, C] (one-hot) or [N] (integer labels)', y.shape);
+  if (y.shape[0] !== n)
+    fail(where, 'y', `must have one row per sample of x (${n})`, y.shape, 'Pass labels of the same samples as x.');
   return tf.tidy(() => (y.rank === 2 ? tf.argMax(y, 1) : tf.cast(y, 'int32')));
 }
 
@@ -69,6 +75,12 @@ export function checkInputs(where: string, x: tf.Tensor, clip: [number, number])
   if (x.size === 0) return;
   const [lo, hi] = tf.tidy(() => [tf.min(x).dataSync()[0], tf.max(x).dataSync()[0]]);
   if (!(lo >= clip[0] && hi <= clip[1])) {
-    fail(where, 'x', `must lie in the clip range ${formatValue(clip)}`, [lo, hi], 'Pass clip: [min, max] covering the valid input range.');
+    fail(
+      where,
+      'x',
+      `must lie in the clip range ${formatValue(clip)}`,
+      [lo, hi],
+      'Pass clip: [min, max] covering the valid input range.',
+    );
   }
 }

@@ -82,17 +82,39 @@ interface Settings {
 
 /** name → (settings → one run on a batch). `restarts` applies to the attacks marked true. */
 const FACTORIES: Record<AttackName, { restarts: boolean; make: (s: Settings) => BatchAttack }> = {
-  'apgd-ce': { restarts: true, make: (s) => (x, l, seed) => apgdRun(s.logits, x, l, { ...s.run, seed, steps: s.steps, loss: 'ce' }) },
-  'apgd-dlr': { restarts: true, make: (s) => (x, l, seed) => apgdRun(s.logits, x, l, { ...s.run, seed, steps: s.steps, loss: 'dlr' }) },
-  square: { restarts: false, make: (s) => (x, l, seed) => squareRun(s.logits, x, l, { ...s.run, seed, queries: s.queries }) },
+  'apgd-ce': {
+    restarts: true,
+    make: (s) => (x, l, seed) => apgdRun(s.logits, x, l, { ...s.run, seed, steps: s.steps, loss: 'ce' }),
+  },
+  'apgd-dlr': {
+    restarts: true,
+    make: (s) => (x, l, seed) => apgdRun(s.logits, x, l, { ...s.run, seed, steps: s.steps, loss: 'dlr' }),
+  },
+  square: {
+    restarts: false,
+    make: (s) => (x, l, seed) => squareRun(s.logits, x, l, { ...s.run, seed, queries: s.queries }),
+  },
   pgd: { restarts: true, make: (s) => (x, l, seed) => pgdRun(s.logits, x, l, { ...s.run, seed, steps: s.steps }) },
-  fgsm: { restarts: false, make: (s) => (x, l, seed) => fgsmRun(s.logits, x, l, { ...s.run, seed }) }
+  fgsm: { restarts: false, make: (s) => (x, l, seed) => fgsmRun(s.logits, x, l, { ...s.run, seed }) },
 };
 
-const KNOWN = ['norm', 'epsilon', 'attacks', 'restarts', 'steps', 'queries', 'seed', 'batchSize', 'logits', 'clip', 'onProgress'];
+const KNOWN = [
+  'norm',
+  'epsilon',
+  'attacks',
+  'restarts',
+  'steps',
+  'queries',
+  'seed',
+  'batchSize',
+  'logits',
+  'clip',
+  'onProgress',
+];
 
 function checkAttacks(where: string, value: unknown): AttackName[] {
-  if (!Array.isArray(value)) fail(where, 'attacks', `must be an array of ${ATTACK_NAMES.map((a) => `'${a}'`).join(', ')}`, value);
+  if (!Array.isArray(value))
+    fail(where, 'attacks', `must be an array of ${ATTACK_NAMES.map((a) => `'${a}'`).join(', ')}`, value);
   const names = (value as unknown[]).map((a, i) => checkOneOf(where, `attacks[${i}]`, a, ATTACK_NAMES));
   const repeated = names.find((a, i) => names.indexOf(a) !== i);
   if (repeated) fail(where, 'attacks', 'must not repeat an attack', value, 'Use restarts for more runs of one attack.');
@@ -109,7 +131,12 @@ function checkAttacks(where: string, value: unknown): AttackName[] {
  * @param y one-hot [N, C] or integer labels [N].
  * @throws ValueError on bad options, labels, or inputs outside `clip`.
  */
-export async function evaluate(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, options: EvaluateOptions): Promise<EvaluationResult> {
+export async function evaluate(
+  model: tfl.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  options: EvaluateOptions,
+): Promise<EvaluationResult> {
   const where = 'jr.attacks.evaluate';
   if (options === undefined) fail(where, 'options', 'are required', options, 'E.g. {epsilon: 8 / 255}.');
   const o = checkOptions(where, options, KNOWN);
@@ -120,7 +147,8 @@ export async function evaluate(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tenso
   const queries = checkInteger(where, 'queries', o.queries ?? 1000, 1);
   const seed = checkInteger(where, 'seed', o.seed ?? 0, 0);
   const batchSize = checkInteger(where, 'batchSize', o.batchSize ?? 250, 1);
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') fail(where, 'onProgress', 'must be a function', o.onProgress);
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function')
+    fail(where, 'onProgress', 'must be a function', o.onProgress);
   const onProgress = o.onProgress as EvaluateOptions['onProgress'];
   const { logits, fromOutput } = resolveLogits(where, model, o.logits as LogitsOption | undefined);
   checkInputs(where, x, common.clip);
@@ -134,7 +162,8 @@ export async function evaluate(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tenso
       const size = Math.min(batchSize, n - start);
       const m = tf.tidy(() => {
         const z = logits(tf.slice(x, start, size));
-        if (z.rank !== 2 || (z.shape[1] as number) < 2) fail(where, 'model', 'must output logits of shape [N, C], C ≥ 2', z.shape);
+        if (z.rank !== 2 || (z.shape[1] as number) < 2)
+          fail(where, 'model', 'must output logits of shape [N, C], C ≥ 2', z.shape);
         if (fromOutput && start === 0) warnIfProbabilities(where, model, z);
         return marginsOf(z, tf.slice(labels, start, size));
       });
@@ -159,7 +188,7 @@ export async function evaluate(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tenso
         const run = restarted(attack, xs, ls, {
           restarts: restartable ? restarts : 1,
           seedOf: (r) => mixSeed(seed, ATTACK_NAMES.indexOf(name), start, r),
-          onlyUnbroken: true
+          onlyUnbroken: true,
         });
         const [m, rows] = [await run.margin.data(), await run.adversarial.data()];
         tf.dispose([indices, xs, ls, run.adversarial, run.margin]);
@@ -169,7 +198,12 @@ export async function evaluate(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tenso
           adversarial.set(rows.subarray(k * features, (k + 1) * features), i * features);
           if (m[k] <= 0) robust[i] = false;
         });
-        onProgress?.({ attack: name, done: Math.min(start + batchSize, open.length), total: open.length, robust: count() });
+        onProgress?.({
+          attack: name,
+          done: Math.min(start + batchSize, open.length),
+          total: open.length,
+          robust: count(),
+        });
         await tf.nextFrame();
       }
       perAttack[name] = n === 0 ? 0 : count() / n;
@@ -181,7 +215,7 @@ export async function evaluate(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tenso
       adversarial: tf.tensor(adversarial, x.shape, 'float32'),
       margins,
       robust,
-      correct
+      correct,
     };
   } finally {
     labels.dispose();

@@ -10,9 +10,16 @@ import { direction, project } from './project';
 import { AttackRun, RunOptions } from './run';
 
 /** FGSM on a batch with integer labels; the returned margin is the one at x' (FGSM keeps no other point). */
-export function fgsmRun(logits: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, labels: tf.Tensor, o: RunOptions): AttackRun {
+export function fgsmRun(
+  logits: (x: tf.Tensor) => tf.Tensor,
+  x: tf.Tensor,
+  labels: tf.Tensor,
+  o: RunOptions,
+): AttackRun {
   const { loss, margin, grad } = lossAndGradient(logits, crossEntropy, x, labels);
-  const adversarial = tf.tidy(() => project(o.norm, tf.add(x, tf.mul(o.epsilon, direction(o.norm, grad))), x, o.epsilon, o.clip));
+  const adversarial = tf.tidy(() =>
+    project(o.norm, tf.add(x, tf.mul(o.epsilon, direction(o.norm, grad))), x, o.epsilon, o.clip),
+  );
   tf.dispose([loss, margin, grad]);
   return { adversarial, margin: tf.tidy(() => margins(logits(adversarial), labels)) };
 }

@@ -45,9 +45,9 @@ export const attacks = {
     /** −(z_y − max_{j≠y} z_j) / (z_π1 − z_π3). */
     dlr: dlrLoss,
     /** z_y − max_{j≠y} z_j. */
-    margins
+    margins,
   },
   /** Every attack name, and the default cascade. */
   ATTACK_NAMES,
-  DEFAULT_ATTACKS
+  DEFAULT_ATTACKS,
 };

@@ -33,7 +33,8 @@ function oneHotOf(z: tf.Tensor, labels: tf.Tensor): tf.Tensor {
 }
 
 /** CE = logSumExp(z) − z_y, exact for any logits (no clipped probabilities). */
-export const crossEntropy: Loss = (z, labels) => tf.tidy(() => tf.sub(tf.logSumExp(z, 1), trueLogit(z, oneHotOf(z, labels))));
+export const crossEntropy: Loss = (z, labels) =>
+  tf.tidy(() => tf.sub(tf.logSumExp(z, 1), trueLogit(z, oneHotOf(z, labels))));
 
 /** margin = max_{j≠y} z_j − z_y: positive exactly when the sample is misclassified. */
 export const marginLoss: Loss = (z, labels) =>
@@ -51,7 +52,8 @@ export const dlrLoss: Loss = (z, labels) =>
     const classes = z.shape[1] as number;
     if (classes < 3) return marginLoss(z, labels);
     const indices = noGradient(() => tf.topk(z, 3).indices); // positions only (no gradient); values gathered from z
-    const pick = (k: number) => tf.sum(tf.mul(z, floatOneHot(tf.squeeze(tf.slice(indices, [0, k], [-1, 1]), [1]), classes)), 1);
+    const pick = (k: number) =>
+      tf.sum(tf.mul(z, floatOneHot(tf.squeeze(tf.slice(indices, [0, k], [-1, 1]), [1]), classes)), 1);
     const scale = tf.add(tf.sub(pick(0), pick(2)), 1e-12);
     return tf.div(marginLoss(z, labels), scale);
   });
@@ -71,7 +73,7 @@ export function lossAndGradient(
   logits: (x: tf.Tensor) => tf.Tensor,
   loss: Loss,
   x: tf.Tensor,
-  labels: tf.Tensor
+  labels: tf.Tensor,
 ): { loss: tf.Tensor; margin: tf.Tensor; grad: tf.Tensor } {
   let z: tf.Tensor | null = null;
   const grad = gradient((xx) => {

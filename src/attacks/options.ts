@@ -21,18 +21,23 @@ export interface AttackOptions {
 
 /** Checks `clip` is [lo, hi], finite, lo < hi. */
 export function checkClip(where: string, clip: unknown): Clip {
-  const ok = Array.isArray(clip) && clip.length === 2 && clip.every((v) => typeof v === 'number' && Number.isFinite(v)) && clip[0] < clip[1];
+  const ok =
+    Array.isArray(clip) &&
+    clip.length === 2 &&
+    clip.every((v) => typeof v === 'number' && Number.isFinite(v)) &&
+    clip[0] < clip[1];
   if (!ok) fail(where, 'clip', 'must be [lo, hi] with finite lo < hi', clip, 'E.g. clip: [0, 1] for pixels.');
   return clip as Clip;
 }
 
 /** Checks the shared fields; `epsilon` is required. */
 export function checkCommon(where: string, o: Record<string, unknown>): { epsilon: number; norm: Norm; clip: Clip } {
-  if (o.epsilon === undefined) fail(where, 'epsilon', 'is required (the radius of the threat model)', undefined, 'E.g. {epsilon: 8 / 255}.');
+  if (o.epsilon === undefined)
+    fail(where, 'epsilon', 'is required (the radius of the threat model)', undefined, 'E.g. {epsilon: 8 / 255}.');
   return {
     epsilon: checkNumber(where, 'epsilon', o.epsilon, { min: 0 }),
     norm: checkOneOf(where, 'norm', o.norm ?? 'linf', NORMS),
-    clip: checkClip(where, o.clip ?? [0, 1])
+    clip: checkClip(where, o.clip ?? [0, 1]),
   };
 }
 
@@ -49,7 +54,8 @@ interface Prepared {
   finish<T>(result: T): T;
 }
 
-const EXTRA_KEYS = { steps: 'steps', restarts: 'restarts', seed: 'seed', queries: 'queries' } as const;
+/** The integer options a public attack may add to the shared ones. */
+type ExtraKey = 'steps' | 'restarts' | 'seed' | 'queries';
 
 /**
  * Validates a public attack's arguments (the shared options plus the keys of `defaults`), resolves the logits and the
@@ -61,15 +67,21 @@ export function prepare(
   x: tf.Tensor,
   y: tf.Tensor,
   options: unknown,
-  defaults: Partial<Record<keyof typeof EXTRA_KEYS, number>>,
-  alsoKnown: string[] = []
+  defaults: Partial<Record<ExtraKey, number>>,
+  alsoKnown: string[] = [],
 ): Prepared {
   if (options === undefined) fail(where, 'options', 'are required', options, 'E.g. {epsilon: 0.1}.');
   const known = ['epsilon', 'norm', 'clip', 'logits', ...Object.keys(defaults), ...alsoKnown];
   const o = checkOptions(where, options, known);
   const common = checkCommon(where, o);
-  const value = (key: keyof typeof EXTRA_KEYS, min: number) => (key in defaults ? checkInteger(where, key, o[key] ?? defaults[key], min) : 0);
-  const extra = { steps: value('steps', 1), restarts: value('restarts', 1), seed: value('seed', 0), queries: value('queries', 1) };
+  const value = (key: ExtraKey, min: number) =>
+    key in defaults ? checkInteger(where, key, o[key] ?? defaults[key], min) : 0;
+  const extra = {
+    steps: value('steps', 1),
+    restarts: value('restarts', 1),
+    seed: value('seed', 0),
+    queries: value('queries', 1),
+  };
   const { logits, fromOutput } = resolveLogits(where, model, o.logits as LogitsOption | undefined);
   checkInputs(where, x, common.clip);
   const labels = labelsOf(where, y, x.shape[0]);
@@ -83,6 +95,6 @@ export function prepare(
     finish: (result) => {
       labels.dispose();
       return result;
-    }
+    },
   };
 }

@@ -18,7 +18,12 @@ export interface PgdRunOptions extends RunOptions {
 }
 
 /** One fixed-step PGD run on a batch with integer labels. */
-export function pgdRun(logits: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, labels: tf.Tensor, o: PgdRunOptions): AttackRun {
+export function pgdRun(
+  logits: (x: tf.Tensor) => tf.Tensor,
+  x: tf.Tensor,
+  labels: tf.Tensor,
+  o: PgdRunOptions,
+): AttackRun {
   const alpha = (2.5 * o.epsilon) / o.steps;
   let current = randomStart(o.norm, x, o.epsilon, o.clip, o.seed);
   let worst: WorstPoint | null = null;
@@ -34,7 +39,9 @@ export function pgdRun(logits: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, labels
       tf.dispose([grad, current]);
       break;
     }
-    const next = tf.tidy(() => project(o.norm, tf.add(current, tf.mul(alpha, direction(o.norm, grad))), x, o.epsilon, o.clip));
+    const next = tf.tidy(() =>
+      project(o.norm, tf.add(current, tf.mul(alpha, direction(o.norm, grad))), x, o.epsilon, o.clip),
+    );
     tf.dispose([grad, current]);
     current = next;
   }
@@ -64,7 +71,7 @@ export function pgd(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, options:
   const run = restarted((xs, ls, seed) => pgdRun(p.logits, xs, ls, { ...p.run, seed, steps: p.steps }), x, p.labels, {
     restarts: p.restarts,
     seedOf: (r) => mixSeed(p.seed, r),
-    onlyUnbroken: false
+    onlyUnbroken: false,
   });
   run.margin.dispose();
   return p.finish(run.adversarial);

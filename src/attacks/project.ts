@@ -30,7 +30,8 @@ export function rowMaxAbs(t: tf.Tensor): tf.Tensor {
 /** Π onto {v : ‖v − x‖ ≤ ε} ∩ [lo, hi]. */
 export function project(norm: Norm, v: tf.Tensor, x: tf.Tensor, epsilon: number, clip: Clip): tf.Tensor {
   return tf.tidy(() => {
-    if (norm === 'linf') return tf.clipByValue(tf.minimum(tf.maximum(v, tf.sub(x, epsilon)), tf.add(x, epsilon)), clip[0], clip[1]);
+    if (norm === 'linf')
+      return tf.clipByValue(tf.minimum(tf.maximum(v, tf.sub(x, epsilon)), tf.add(x, epsilon)), clip[0], clip[1]);
     const delta = tf.sub(v, x);
     const scale = tf.minimum(1, tf.div(epsilon, tf.add(rowNorm(delta), 1e-12)));
     return tf.clipByValue(tf.add(x, tf.mul(delta, scale)), clip[0], clip[1]);
@@ -48,7 +49,10 @@ export function direction(norm: Norm, g: tf.Tensor): tf.Tensor {
  */
 export function randomStart(norm: Norm, x: tf.Tensor, epsilon: number, clip: Clip, seed: number): tf.Tensor {
   return tf.tidy(() => {
-    const t = norm === 'linf' ? tf.randomUniform(x.shape, -1, 1, 'float32', seed) : tf.randomNormal(x.shape, 0, 1, 'float32', seed);
+    const t =
+      norm === 'linf'
+        ? tf.randomUniform(x.shape, -1, 1, 'float32', seed)
+        : tf.randomNormal(x.shape, 0, 1, 'float32', seed);
     const scale = norm === 'linf' ? rowMaxAbs(t) : rowNorm(t);
     return tf.clipByValue(tf.add(x, tf.mul(epsilon, tf.div(t, tf.add(scale, 1e-12)))), clip[0], clip[1]);
   });
@@ -61,12 +65,15 @@ export function randomStart(norm: Norm, x: tf.Tensor, epsilon: number, clip: Cli
 export function broadcastWhere(mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor, shape: number[]): tf.Tensor {
   return tf.tidy(() => {
     const zeros = tf.zeros(shape);
-    const widen = (t: tf.Tensor) => (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : tf.add(zeros, t));
+    const widen = (t: tf.Tensor) =>
+      t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : tf.add(zeros, t);
     return tf.where(tf.notEqual(widen(tf.cast(mask, 'float32')), 0), widen(a), widen(b));
   });
 }
 
 /** Rows of `a` where `mask` [B] is true, else rows of `b`. */
 export function selectRows(mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => broadcastWhere(tf.reshape(mask, [mask.shape[0], ...a.shape.slice(1).map(() => 1)]), a, b, a.shape));
+  return tf.tidy(() =>
+    broadcastWhere(tf.reshape(mask, [mask.shape[0], ...a.shape.slice(1).map(() => 1)]), a, b, a.shape),
+  );
 }

@@ -21,7 +21,7 @@ export interface AttackRun {
 export class WorstPoint {
   constructor(
     public adversarial: tf.Tensor,
-    public margin: tf.Tensor
+    public margin: tf.Tensor,
   ) {}
 
   update(candidate: tf.Tensor, margin: tf.Tensor): void {
@@ -50,7 +50,7 @@ export function restarted(
   attack: BatchAttack,
   x: tf.Tensor,
   labels: tf.Tensor,
-  { restarts, seedOf, onlyUnbroken }: { restarts: number; seedOf: (restart: number) => number; onlyUnbroken: boolean }
+  { restarts, seedOf, onlyUnbroken }: { restarts: number; seedOf: (restart: number) => number; onlyUnbroken: boolean },
 ): AttackRun {
   const first = attack(x, labels, seedOf(0));
   const worst = new WorstPoint(first.adversarial, first.margin);
@@ -72,7 +72,7 @@ export function restarted(
       const placed = tf.greater(tf.scatterND(rows, tf.ones([open.length]), [x.shape[0]]), 0);
       return [
         tf.scatterND(rows, run.adversarial, x.shape),
-        tf.where(placed, tf.scatterND(rows, run.margin, [x.shape[0]]), tf.fill([x.shape[0]], Infinity))
+        tf.where(placed, tf.scatterND(rows, run.margin, [x.shape[0]]), tf.fill([x.shape[0]], Infinity)),
       ];
     });
     worst.update(candidate, candidateMargin);

@@ -85,12 +85,18 @@ export function eta(sh: number, sw: number, random: () => number): Float32Array 
   if (sh === 1) {
     const left = Math.floor(sw / 2);
     out.set(rectangles(1, left), 0);
-    out.set(rectangles(1, sw - left).map((t) => -t), left);
+    out.set(
+      rectangles(1, sw - left).map((t) => -t),
+      left,
+    );
     return normalized(out);
   }
   const top = Math.floor(sh / 2);
   out.set(rectangles(top, sw), 0);
-  out.set(rectangles(sh - top, sw).map((t) => -t), top * sw);
+  out.set(
+    rectangles(sh - top, sw).map((t) => -t),
+    top * sw,
+  );
   const result = normalized(out);
   if (random() <= 0.5) return result;
   const transposed = new Float32Array(sh * sw);
@@ -102,7 +108,13 @@ export function eta(sh: number, sw: number, random: () => number): Float32Array 
 function placed(l: Layout, [sh, sw]: [number, number], top: number, left: number, values?: Float32Array): tf.Tensor4D {
   return tf.tidy(() => {
     const inner = values ? tf.tensor2d(values, [sh, sw]) : tf.ones([sh, sw]);
-    return tf.reshape(tf.pad(inner, [[top, l.h - top - sh], [left, l.w - left - sw]]), [1, l.h, l.w, 1]) as tf.Tensor4D;
+    return tf.reshape(
+      tf.pad(inner, [
+        [top, l.h - top - sh],
+        [left, l.w - left - sw],
+      ]),
+      [1, l.h, l.w, 1],
+    ) as tf.Tensor4D;
   });
 }
 
@@ -133,11 +145,22 @@ function l2Start(n: number, l: Layout, random: () => number): Float32Array {
 
 /** One ℓ∞ proposal: the window set to x + ε·sign (per sample and channel), clipped. */
 function linfProposal(x: tf.Tensor, best: tf.Tensor, window: tf.Tensor, signs: tf.Tensor, o: RunOptions): tf.Tensor {
-  return tf.tidy(() => broadcastWhere(window, tf.clipByValue(tf.add(x, tf.mul(o.epsilon, signs)), o.clip[0], o.clip[1]), best, best.shape));
+  return tf.tidy(() =>
+    broadcastWhere(window, tf.clipByValue(tf.add(x, tf.mul(o.epsilon, signs)), o.clip[0], o.clip[1]), best, best.shape),
+  );
 }
 
 /** One ℓ2 proposal: window 2's mass moves into window 1 (shape `eta`), then δ is rescaled to ‖δ‖₂ = ε and clipped. */
-function l2Proposal(x: tf.Tensor, best: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, shape: tf.Tensor, signs: tf.Tensor, c: number, o: RunOptions): tf.Tensor {
+function l2Proposal(
+  x: tf.Tensor,
+  best: tf.Tensor,
+  w1: tf.Tensor,
+  w2: tf.Tensor,
+  shape: tf.Tensor,
+  signs: tf.Tensor,
+  c: number,
+  o: RunOptions,
+): tf.Tensor {
   return tf.tidy(() => {
     const delta = tf.sub(best, x);
     const union = tf.maximum(w1, w2);
@@ -148,18 +171,30 @@ function l2Proposal(x: tf.Tensor, best: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor,
     const size = tf.sqrt(tf.add(tf.div(tf.relu(tf.sub(o.epsilon ** 2, tf.square(total))), c), tf.square(inWindows)));
     proposal = tf.mul(tf.div(proposal, tf.add(tf.sqrt(tf.sum(tf.square(proposal), [1, 2], true)), 1e-12)), size);
     const moved = tf.add(tf.mul(delta, tf.sub(1, union)), proposal);
-    return tf.clipByValue(tf.add(x, tf.mul(o.epsilon, tf.div(moved, tf.add(rowNorm(moved), 1e-12)))), o.clip[0], o.clip[1]);
+    return tf.clipByValue(
+      tf.add(x, tf.mul(o.epsilon, tf.div(moved, tf.add(rowNorm(moved), 1e-12)))),
+      o.clip[0],
+      o.clip[1],
+    );
   });
 }
 
 /** Square Attack on a batch with integer labels; samples already misclassified at the start are returned as is. */
-export function squareRun(logits: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, labels: tf.Tensor, o: SquareRunOptions): AttackRun {
+export function squareRun(
+  logits: (x: tf.Tensor) => tf.Tensor,
+  x: tf.Tensor,
+  labels: tf.Tensor,
+  o: SquareRunOptions,
+): AttackRun {
   const shape = x.shape;
   const n = shape[0];
   const l = layoutOf(shape);
   const features = l.h * l.w * l.c;
   const random = generator(o.seed);
-  const margin = (images: tf.Tensor, ls: tf.Tensor) => tf.tidy(() => margins(logits(tf.reshape(images, [images.shape[0], ...shape.slice(1)])), ls).dataSync() as Float32Array);
+  const margin = (images: tf.Tensor, ls: tf.Tensor) =>
+    tf.tidy(
+      () => margins(logits(tf.reshape(images, [images.shape[0], ...shape.slice(1)])), ls).dataSync() as Float32Array,
+    );
   const x4 = tf.reshape(x, [n, l.h, l.w, l.c]);
   const start = tf.tidy(() => {
     if (o.norm === 'linf') {
@@ -167,7 +202,11 @@ export function squareRun(logits: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, lab
       return tf.clipByValue(tf.add(x4, tf.mul(o.epsilon, stripes)), o.clip[0], o.clip[1]);
     }
     const delta = tf.tensor4d(l2Start(n, l, random), [n, l.h, l.w, l.c]);
-    return tf.clipByValue(tf.add(x4, tf.mul(o.epsilon, tf.div(delta, tf.add(rowNorm(delta), 1e-12)))), o.clip[0], o.clip[1]);
+    return tf.clipByValue(
+      tf.add(x4, tf.mul(o.epsilon, tf.div(delta, tf.add(rowNorm(delta), 1e-12)))),
+      o.clip[0],
+      o.clip[1],
+    );
   });
   const bestAll = start.dataSync().slice() as Float32Array;
   const marginAll = margin(start, labels).slice();
@@ -177,7 +216,9 @@ export function squareRun(logits: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, lab
   const gatherActive = (from: tf.Tensor) => tf.tidy(() => tf.gather(from, tf.tensor1d(active, 'int32')));
   let xs = gatherActive(x4);
   let ls = gatherActive(labels);
-  let best: tf.Tensor = tf.tidy(() => tf.gather(tf.tensor4d(bestAll, [n, l.h, l.w, l.c]), tf.tensor1d(active, 'int32')));
+  let best: tf.Tensor = tf.tidy(() =>
+    tf.gather(tf.tensor4d(bestAll, [n, l.h, l.w, l.c]), tf.tensor1d(active, 'int32')),
+  );
   let lowest = Float32Array.from(active, (i) => marginAll[i]);
   const writeBack = () => {
     const rows = best.dataSync();

@@ -47,33 +47,41 @@ function zerosOf(t: tf.Tensor): tf.Tensor {
 
 /** Tanh: dx = dy · (1 − tanh(x)²). */
 const tanhGrad: tf.GradConfig = {
-  kernelName: tf.Tanh, inputsToSave: ['x'],
+  kernelName: tf.Tanh,
+  inputsToSave: ['x'],
   gradFunc: (dy, [x]) => ({ x: () => tf.mul(dy as tf.Tensor, tf.sub(1, tf.square(tf.tanh(x)))) }),
 };
 
 /** Sigmoid: dx = dy · σ(x)(1 − σ(x)). */
 const sigmoidGrad: tf.GradConfig = {
-  kernelName: tf.Sigmoid, inputsToSave: ['x'],
+  kernelName: tf.Sigmoid,
+  inputsToSave: ['x'],
   gradFunc: (dy, [x]) => ({
-    x: () => { const s = tf.sigmoid(x); return tf.mul(dy as tf.Tensor, tf.mul(s, tf.sub(1, s))); },
+    x: () => {
+      const s = tf.sigmoid(x);
+      return tf.mul(dy as tf.Tensor, tf.mul(s, tf.sub(1, s)));
+    },
   }),
 };
 
 /** Exp: dx = dy · exp(x). */
 const expGrad: tf.GradConfig = {
-  kernelName: tf.Exp, inputsToSave: ['x'],
+  kernelName: tf.Exp,
+  inputsToSave: ['x'],
   gradFunc: (dy, [x]) => ({ x: () => tf.mul(dy as tf.Tensor, tf.exp(x)) }),
 };
 
 /** Elu (α = 1): dx = dy · exp(min(x, 0)); min() keeps exp finite for large x. */
 const eluGrad: tf.GradConfig = {
-  kernelName: tf.Elu, inputsToSave: ['x'],
+  kernelName: tf.Elu,
+  inputsToSave: ['x'],
   gradFunc: (dy, [x]) => ({ x: () => tf.mul(dy as tf.Tensor, tf.exp(tf.minimum(x, 0))) }),
 };
 
 /** Softmax: dx = y ⊙ dy − y ⊙ Σ(y ⊙ dy), y = softmax(x). */
 const softmaxGrad: tf.GradConfig = {
-  kernelName: tf.Softmax, inputsToSave: ['logits'],
+  kernelName: tf.Softmax,
+  inputsToSave: ['logits'],
   gradFunc: (dy, [logits], attrs) => ({
     logits: () => {
       const dim = (attrs as unknown as tf.SoftmaxAttrs).dim;
@@ -86,7 +94,8 @@ const softmaxGrad: tf.GradConfig = {
 
 /** LogSoftmax: dx = dy − softmax(x) · Σ dy. */
 const logSoftmaxGrad: tf.GradConfig = {
-  kernelName: tf.LogSoftmax, inputsToSave: ['logits'],
+  kernelName: tf.LogSoftmax,
+  inputsToSave: ['logits'],
   gradFunc: (dy, [logits], attrs) => ({
     logits: () => {
       const axis = (attrs as unknown as tf.LogSoftmaxAttrs).axis;
@@ -103,7 +112,8 @@ function reduceTo(g: tf.Tensor, shape: number[]): tf.Tensor {
 
 /** Pow: da = dy · b · a^(b−1), db = dy · a^b · log(a) (0 where a ≤ 0). */
 const powGrad: tf.GradConfig = {
-  kernelName: tf.Pow, inputsToSave: ['a', 'b'],
+  kernelName: tf.Pow,
+  inputsToSave: ['a', 'b'],
   gradFunc: (dy, [a, b]) => ({
     a: () => reduceTo(tf.mul(dy as tf.Tensor, tf.mul(b, tf.pow(a, tf.sub(b, 1)))), a.shape),
     b: () => {
@@ -116,7 +126,8 @@ const powGrad: tf.GradConfig = {
 /** Max / Min over `axes`: dx = dy · [x = max(x)] (resp. min), with the reduced value recomputed from x. */
 function extremumGrad(kernelName: string, reduce: typeof tf.max, axesAttr: string): tf.GradConfig {
   return {
-    kernelName, inputsToSave: ['x'],
+    kernelName,
+    inputsToSave: ['x'],
     gradFunc: (dy, [x], attrs) => ({
       x: () => {
         const axes = tf.util.parseAxisParam(attrs[axesAttr] as number | number[], x.shape);
@@ -130,7 +141,8 @@ function extremumGrad(kernelName: string, reduce: typeof tf.max, axesAttr: strin
 
 /** MaxPool: dx = MaxPoolGrad(dy, x, maxPool(x)), the pooled max recomputed from x. */
 const maxPoolGrad: tf.GradConfig = {
-  kernelName: tf.MaxPool, inputsToSave: ['x'],
+  kernelName: tf.MaxPool,
+  inputsToSave: ['x'],
   gradFunc: (dy, [x], attrs) => ({ x: () => maxPoolBackprop(dy as tf.Tensor4D, x as tf.Tensor4D, attrs) }),
 };
 
@@ -142,13 +154,17 @@ function maxPoolBackprop(dy: tf.Tensor4D, x: tf.Tensor4D, attrs: Attrs): tf.Tens
 
 /** MaxPool3D: dx = MaxPool3DGrad(dy, x, maxPool3d(x)); first order only (MaxPool3DGrad throws below). */
 const maxPool3DGrad: tf.GradConfig = {
-  kernelName: tf.MaxPool3D, inputsToSave: ['x'],
+  kernelName: tf.MaxPool3D,
+  inputsToSave: ['x'],
   gradFunc: (dy, [x], attrs) => ({
     x: () => {
       const { filterSize, strides, pad, dimRoundingMode, dataFormat } = attrs as unknown as tf.MaxPool3DAttrs;
       const y = tf.maxPool3d(x as tf.Tensor5D, filterSize, strides, pad, dimRoundingMode, dataFormat);
-      return run(tf.MaxPool3DGrad, { dy: dy as tf.Tensor, input: x, output: y },
-        { filterSize, strides, pad, dimRoundingMode });
+      return run(
+        tf.MaxPool3DGrad,
+        { dy: dy as tf.Tensor, input: x, output: y },
+        { filterSize, strides, pad, dimRoundingMode },
+      );
     },
   }),
 };
@@ -168,7 +184,8 @@ function channelWindowSum(t: tf.Tensor, band: tf.Tensor2D): tf.Tensor {
 
 /** LRN: with N = bias + α·B(x²): dx = dy · N^(−β) − 2αβ · x · B(dy · x · N^(−β−1)). */
 const lrnGrad: tf.GradConfig = {
-  kernelName: tf.LRN, inputsToSave: ['x'],
+  kernelName: tf.LRN,
+  inputsToSave: ['x'],
   gradFunc: (dy, [x], attrs) => ({
     x: () => {
       const { depthRadius, bias, alpha, beta } = attrs as unknown as tf.LRNAttrs;
@@ -196,7 +213,8 @@ function poolCoverage(xShape: number[], attrs: Attrs): tf.Tensor {
  * by the coverage r restores the adjoint of avgPool (r = 1 everywhere for 'valid').
  */
 const avgPoolGrad: tf.GradConfig = {
-  kernelName: tf.AvgPool, inputsToSave: ['x'],
+  kernelName: tf.AvgPool,
+  inputsToSave: ['x'],
   gradFunc: (dy, [x], attrs) => ({
     x: () => {
       const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.AvgPoolAttrs;
@@ -208,7 +226,8 @@ const avgPoolGrad: tf.GradConfig = {
 
 /** ResizeBilinear: stock gradient, refused for halfPixelCenters (the cpu grad kernel ignores that flag). */
 const resizeBilinearGrad: tf.GradConfig = {
-  kernelName: tf.ResizeBilinear, inputsToSave: ['images'],
+  kernelName: tf.ResizeBilinear,
+  inputsToSave: ['images'],
   gradFunc: (dy, [images], attrs) => ({
     images: () => {
       if (attrs.halfPixelCenters) unsupported('ResizeBilinear', 'halfPixelCenters=true has no correct gradient kernel');
@@ -222,16 +241,26 @@ const resizeBilinearGrad: tf.GradConfig = {
  * offsets dy with the *image* batch stride, so stock first-order gradients are wrong for batch > 1.
  */
 const resizeNearestGrad: tf.GradConfig = {
-  kernelName: tf.ResizeNearestNeighbor, inputsToSave: ['images'],
+  kernelName: tf.ResizeNearestNeighbor,
+  inputsToSave: ['images'],
   gradFunc: (dy, [images], attrs) => ({
     images: () => {
       if (attrs.halfPixelCenters) {
         unsupported('ResizeNearestNeighbor', 'halfPixelCenters=true has no correct gradient kernel');
       }
-      const perSample = (b: number) => run(tf.ResizeNearestNeighborGrad,
-        { images: tf.slice(images, b, 1), dy: tf.slice(dy as tf.Tensor, b, 1) }, attrs);
+      const perSample = (b: number) =>
+        run(
+          tf.ResizeNearestNeighborGrad,
+          { images: tf.slice(images, b, 1), dy: tf.slice(dy as tf.Tensor, b, 1) },
+          attrs,
+        );
       const n = images.shape[0];
-      return n === 1 ? perSample(0) : tf.concat(Array.from({ length: n }, (_, b) => perSample(b)), 0);
+      return n === 1
+        ? perSample(0)
+        : tf.concat(
+            Array.from({ length: n }, (_, b) => perSample(b)),
+            0,
+          );
     },
   }),
 };
@@ -242,7 +271,8 @@ const resizeNearestGrad: tf.GradConfig = {
 
 /** MaxPoolGrad: d/d(dy) routes ddx through the window argmax: ddy[o] = ddx[argmax(o)]; zero w.r.t. x and y. */
 const maxPoolGradGrad: tf.GradConfig = {
-  kernelName: tf.MaxPoolGrad, inputsToSave: ['input', 'output'],
+  kernelName: tf.MaxPoolGrad,
+  inputsToSave: ['input', 'output'],
   gradFunc: (ddx, [x, y], attrs) => ({
     dy: () => maxPoolRoute(ddx as tf.Tensor4D, x as tf.Tensor4D, attrs),
     input: () => zerosOf(x),
@@ -261,25 +291,29 @@ function maxPoolRoute(ddx: tf.Tensor4D, x: tf.Tensor4D, attrs: Attrs): tf.Tensor
   if (typeof pad !== 'string' || dimRoundingMode != null) {
     unsupported('MaxPoolGrad', `higher-order gradients need pad 'same' or 'valid' (got ${pad}, ${dimRoundingMode})`);
   }
-  const route = tf.customGrad((g: tf.Tensor | tf.GradSaveFunc, xin: tf.Tensor | tf.GradSaveFunc,
-    save: tf.Tensor | tf.GradSaveFunc) => {
-    (save as tf.GradSaveFunc)([xin as tf.Tensor]);
-    const { result, indexes: raw } = tf.maxPoolWithArgmax(xin as tf.Tensor4D, filterSize, strides, pad, true);
-    const indexes = raw.dtype === 'int32' ? raw : tf.cast(tf.round(raw), 'int32');
-    const value = tf.reshape(tf.gather(tf.reshape(g as tf.Tensor, [-1]), tf.reshape(indexes, [-1])), indexes.shape);
-    tf.dispose(indexes === raw ? [result] : [result, raw, indexes]);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        [maxPoolBackprop(dy as tf.Tensor4D, saved[0] as tf.Tensor4D, attrs), zerosOf(saved[0])],
-    };
-  });
+  const route = tf.customGrad(
+    (g: tf.Tensor | tf.GradSaveFunc, xin: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
+      (save as tf.GradSaveFunc)([xin as tf.Tensor]);
+      const { result, indexes: raw } = tf.maxPoolWithArgmax(xin as tf.Tensor4D, filterSize, strides, pad, true);
+      const indexes = raw.dtype === 'int32' ? raw : tf.cast(tf.round(raw), 'int32');
+      const value = tf.reshape(tf.gather(tf.reshape(g as tf.Tensor, [-1]), tf.reshape(indexes, [-1])), indexes.shape);
+      tf.dispose(indexes === raw ? [result] : [result, raw, indexes]);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+          maxPoolBackprop(dy as tf.Tensor4D, saved[0] as tf.Tensor4D, attrs),
+          zerosOf(saved[0]),
+        ],
+      };
+    },
+  );
   return route(ddx, x);
 }
 
 /** AvgPoolGrad is linear in dy; its adjoint is the pool with the kernel's fixed 1/(fh·fw): ddy = avgPool(ddx) · r. */
 const avgPoolGradGrad: tf.GradConfig = {
-  kernelName: tf.AvgPoolGrad, inputsToSave: ['input'],
+  kernelName: tf.AvgPoolGrad,
+  inputsToSave: ['input'],
   gradFunc: (ddx, [x], attrs) => ({
     dy: () => {
       const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.AvgPoolAttrs;
@@ -292,7 +326,8 @@ const avgPoolGradGrad: tf.GradConfig = {
 
 /** EluGrad(dy, y) = dy · (1 + min(y, 0)): ddy = ddx · (1 + min(y, 0)), dy_y = ddx · dy · [y ≤ 0]. */
 const eluGradGrad: tf.GradConfig = {
-  kernelName: tf.EluGrad, inputsToSave: ['dy', 'y'],
+  kernelName: tf.EluGrad,
+  inputsToSave: ['dy', 'y'],
   gradFunc: (ddx, [dy, y]) => ({
     dy: () => tf.mul(ddx as tf.Tensor, tf.add(1, tf.minimum(y, 0))),
     y: () => tf.mul(tf.mul(ddx as tf.Tensor, dy), tf.cast(tf.lessEqual(y, 0), 'float32')),
@@ -301,40 +336,56 @@ const eluGradGrad: tf.GradConfig = {
 
 /** DepthwiseConv2dNativeBackpropInput (bilinear in dy, filter): ddy = depthwiseConv2d(ddx, W), dW = backpropFilter(ddx, dy). */
 const depthwiseBackpropInputGrad: tf.GradConfig = {
-  kernelName: tf.DepthwiseConv2dNativeBackpropInput, inputsToSave: ['dy', 'filter'],
+  kernelName: tf.DepthwiseConv2dNativeBackpropInput,
+  inputsToSave: ['dy', 'filter'],
   gradFunc: (ddx, [dy, filter], attrs) => {
     const { strides, pad, dilations, dimRoundingMode } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
     return {
-      dy: () => tf.depthwiseConv2d(ddx as tf.Tensor4D, filter as tf.Tensor4D, strides, pad, 'NHWC', dilations,
-        dimRoundingMode),
-      filter: () => run(tf.DepthwiseConv2dNativeBackpropFilter, { x: ddx as tf.Tensor, dy },
-        { strides, pad, dilations, dimRoundingMode, filterShape: filter.shape }),
+      dy: () =>
+        tf.depthwiseConv2d(ddx as tf.Tensor4D, filter as tf.Tensor4D, strides, pad, 'NHWC', dilations, dimRoundingMode),
+      filter: () =>
+        run(
+          tf.DepthwiseConv2dNativeBackpropFilter,
+          { x: ddx as tf.Tensor, dy },
+          { strides, pad, dilations, dimRoundingMode, filterShape: filter.shape },
+        ),
     };
   },
 };
 
 /** DepthwiseConv2dNativeBackpropFilter (bilinear in x, dy): dx = backpropInput(dy, ddW), ddy = depthwiseConv2d(x, ddW). */
 const depthwiseBackpropFilterGrad: tf.GradConfig = {
-  kernelName: tf.DepthwiseConv2dNativeBackpropFilter, inputsToSave: ['x', 'dy'],
+  kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
+  inputsToSave: ['x', 'dy'],
   gradFunc: (ddw, [x, dy], attrs) => {
-    const { strides, pad, dilations, dimRoundingMode } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+    const { strides, pad, dilations, dimRoundingMode } =
+      attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
     return {
-      x: () => run(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: ddw as tf.Tensor },
-        { strides, pad, dilations, dimRoundingMode, inputShape: x.shape }),
-      dy: () => tf.depthwiseConv2d(x as tf.Tensor4D, ddw as tf.Tensor4D, strides, pad, 'NHWC', dilations,
-        dimRoundingMode),
+      x: () =>
+        run(
+          tf.DepthwiseConv2dNativeBackpropInput,
+          { dy, filter: ddw as tf.Tensor },
+          { strides, pad, dilations, dimRoundingMode, inputShape: x.shape },
+        ),
+      dy: () =>
+        tf.depthwiseConv2d(x as tf.Tensor4D, ddw as tf.Tensor4D, strides, pad, 'NHWC', dilations, dimRoundingMode),
     };
   },
 };
 
 /** Conv2DBackpropFilter (bilinear in x, dy): dx = conv2DBackpropInput(dy, ddW), ddy = conv2d(x, ddW). */
 const conv2DBackpropFilterGrad: tf.GradConfig = {
-  kernelName: tf.Conv2DBackpropFilter, inputsToSave: ['x', 'dy'],
+  kernelName: tf.Conv2DBackpropFilter,
+  inputsToSave: ['x', 'dy'],
   gradFunc: (ddw, [x, dy], attrs) => {
     const { strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
     return {
-      x: () => run(tf.Conv2DBackpropInput, { dy, filter: ddw as tf.Tensor },
-        { strides, pad, dataFormat, dimRoundingMode, inputShape: x.shape }),
+      x: () =>
+        run(
+          tf.Conv2DBackpropInput,
+          { dy, filter: ddw as tf.Tensor },
+          { strides, pad, dataFormat, dimRoundingMode, inputShape: x.shape },
+        ),
       dy: () => tf.conv2d(x as tf.Tensor4D, ddw as tf.Tensor4D, strides, pad, dataFormat, 1, dimRoundingMode),
     };
   },
@@ -342,19 +393,22 @@ const conv2DBackpropFilterGrad: tf.GradConfig = {
 
 /** Conv3DBackpropInputV2 (bilinear in dy, filter): ddy = conv3d(ddx, W), dW = conv3DBackpropFilter(ddx, dy). */
 const conv3DBackpropInputGrad: tf.GradConfig = {
-  kernelName: tf.Conv3DBackpropInputV2, inputsToSave: ['dy', 'filter'],
+  kernelName: tf.Conv3DBackpropInputV2,
+  inputsToSave: ['dy', 'filter'],
   gradFunc: (ddx, [dy, filter], attrs) => {
     const { strides, pad } = attrs as unknown as tf.Conv3DBackpropInputV2Attrs;
     return {
       dy: () => tf.conv3d(ddx as tf.Tensor5D, filter as tf.Tensor5D, strides, pad),
-      filter: () => run(tf.Conv3DBackpropFilterV2, { x: ddx as tf.Tensor, dy }, { strides, pad, filterShape: filter.shape }),
+      filter: () =>
+        run(tf.Conv3DBackpropFilterV2, { x: ddx as tf.Tensor, dy }, { strides, pad, filterShape: filter.shape }),
     };
   },
 };
 
 /** Conv3DBackpropFilterV2 (bilinear in x, dy): dx = conv3DBackpropInput(dy, ddW), ddy = conv3d(x, ddW). */
 const conv3DBackpropFilterGrad: tf.GradConfig = {
-  kernelName: tf.Conv3DBackpropFilterV2, inputsToSave: ['x', 'dy'],
+  kernelName: tf.Conv3DBackpropFilterV2,
+  inputsToSave: ['x', 'dy'],
   gradFunc: (ddw, [x, dy], attrs) => {
     const { strides, pad } = attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
     return {
@@ -366,7 +420,8 @@ const conv3DBackpropFilterGrad: tf.GradConfig = {
 
 /** ResizeNearestNeighborGrad is linear in dy; its adjoint is the forward resize: ddy = resizeNearest(ddx). */
 const resizeNearestGradGrad: tf.GradConfig = {
-  kernelName: tf.ResizeNearestNeighborGrad, inputsToSave: ['images', 'dy'],
+  kernelName: tf.ResizeNearestNeighborGrad,
+  inputsToSave: ['images', 'dy'],
   gradFunc: (ddx, [images, dy], attrs) => ({
     dy: () => {
       if (attrs.halfPixelCenters) unsupported('ResizeNearestNeighborGrad', 'halfPixelCenters=true');
@@ -379,7 +434,8 @@ const resizeNearestGradGrad: tf.GradConfig = {
 
 /** ResizeBilinearGrad is linear in dy; its adjoint is the forward resize: ddy = resizeBilinear(ddx). */
 const resizeBilinearGradGrad: tf.GradConfig = {
-  kernelName: tf.ResizeBilinearGrad, inputsToSave: ['images', 'dy'],
+  kernelName: tf.ResizeBilinearGrad,
+  inputsToSave: ['images', 'dy'],
   gradFunc: (ddx, [images, dy], attrs) => ({
     dy: () => {
       if (attrs.halfPixelCenters) unsupported('ResizeBilinearGrad', 'halfPixelCenters=true');
@@ -396,14 +452,20 @@ const resizeBilinearGradGrad: tf.GradConfig = {
  * We keep the stock first-order formula and refuse when the backward pass is itself being recorded
  * (gradientDepth > 0), i.e. when a higher-order derivative through the op may be taken.
  */
-function customOpGuard(scopeName: string, opName: string, grad: (dy: tf.Tensor, saved: tf.Tensor[]) => Grads):
-  tf.GradConfig {
+function customOpGuard(
+  scopeName: string,
+  opName: string,
+  grad: (dy: tf.Tensor, saved: tf.Tensor[]) => Grads,
+): tf.GradConfig {
   return {
     kernelName: scopeName,
     gradFunc: (dy, saved) => {
       if (tf.engine().state.gradientDepth > 0) {
-        unsupported(opName, `it is a tf.customGrad op that saves its output, so gradients of order ≥ 2 through it ` +
-          `are wrong in tfjs 4.22; use an equivalent built from primitive ops (e.g. x − logSumExp(x))`);
+        unsupported(
+          opName,
+          `it is a tf.customGrad op that saves its output, so gradients of order ≥ 2 through it ` +
+            `are wrong in tfjs 4.22; use an equivalent built from primitive ops (e.g. x − logSumExp(x))`,
+        );
       }
       return grad(dy as tf.Tensor, saved);
     },
@@ -416,12 +478,15 @@ const logSoftmaxOpGuard = customOpGuard('logSoftmax__op', 'tf.logSoftmax', (dy, 
 }));
 
 /** tf.losses.softmaxCrossEntropy (first order only): dlabels = dy·(labels − p), dlogits = dy·(p − labels). */
-const softmaxCrossEntropyOpGuard = customOpGuard('softmaxCrossEntropy__op', 'tf.losses.softmaxCrossEntropy',
+const softmaxCrossEntropyOpGuard = customOpGuard(
+  'softmaxCrossEntropy__op',
+  'tf.losses.softmaxCrossEntropy',
   (dy, [labels, logResult]) => {
     const dyKeep = () => tf.expandDims(dy, -1);
     const diff = () => tf.sub(tf.cast(labels, 'float32'), tf.exp(logResult));
     return { 0: () => tf.mul(dyKeep(), diff()), 1: () => tf.neg(tf.mul(dyKeep(), diff())) };
-  });
+  },
+);
 
 /** A gradient that refuses: for backward kernels whose derivative we cannot express correctly. */
 function refusedGrad(kernelName: string, forwardOp: string): tf.GradConfig {
@@ -434,32 +499,67 @@ function refusedGrad(kernelName: string, forwardOp: string): tf.GradConfig {
 /** Comparison / logic ops are piecewise constant: d(out)/d(input) = 0 for every input. */
 function zeroGrad(kernelName: string, inputs: string[]): tf.GradConfig {
   return {
-    kernelName, inputsToSave: inputs,
+    kernelName,
+    inputsToSave: inputs,
     gradFunc: (_dy, saved) => {
       const grads: Grads = {};
-      inputs.forEach((name, i) => { grads[name] = () => zerosOf(saved[i]); });
+      inputs.forEach((name, i) => {
+        grads[name] = () => zerosOf(saved[i]);
+      });
       return grads;
     },
   };
 }
 
-const BINARY_PREDICATES = [tf.Greater, tf.Less, tf.LessEqual, tf.Equal, tf.NotEqual, tf.LogicalAnd, tf.LogicalOr,
-  tf.LogicalXor];
+const BINARY_PREDICATES = [
+  tf.Greater,
+  tf.Less,
+  tf.LessEqual,
+  tf.Equal,
+  tf.NotEqual,
+  tf.LogicalAnd,
+  tf.LogicalOr,
+  tf.LogicalXor,
+];
 
 const CONFIGS: readonly tf.GradConfig[] = [
-  tanhGrad, sigmoidGrad, expGrad, eluGrad, softmaxGrad, logSoftmaxGrad, powGrad,
-  extremumGrad(tf.Max, tf.max, 'reductionIndices'), extremumGrad(tf.Min, tf.min, 'axis'),
-  maxPoolGrad, maxPool3DGrad, lrnGrad, avgPoolGrad, resizeNearestGrad, resizeBilinearGrad,
-  maxPoolGradGrad, avgPoolGradGrad, eluGradGrad, depthwiseBackpropInputGrad, depthwiseBackpropFilterGrad,
-  conv2DBackpropFilterGrad, conv3DBackpropInputGrad, conv3DBackpropFilterGrad, resizeNearestGradGrad, resizeBilinearGradGrad,
-  refusedGrad(tf.MaxPool3DGrad, 'MaxPool3D'), refusedGrad(tf.AvgPool3DGrad, 'AvgPool3D'),
-  logSoftmaxOpGuard, softmaxCrossEntropyOpGuard,
-  ...BINARY_PREDICATES.map(k => zeroGrad(k, ['a', 'b'])), zeroGrad(tf.LogicalNot, ['x']), zeroGrad(tf.Any, ['x']),
+  tanhGrad,
+  sigmoidGrad,
+  expGrad,
+  eluGrad,
+  softmaxGrad,
+  logSoftmaxGrad,
+  powGrad,
+  extremumGrad(tf.Max, tf.max, 'reductionIndices'),
+  extremumGrad(tf.Min, tf.min, 'axis'),
+  maxPoolGrad,
+  maxPool3DGrad,
+  lrnGrad,
+  avgPoolGrad,
+  resizeNearestGrad,
+  resizeBilinearGrad,
+  maxPoolGradGrad,
+  avgPoolGradGrad,
+  eluGradGrad,
+  depthwiseBackpropInputGrad,
+  depthwiseBackpropFilterGrad,
+  conv2DBackpropFilterGrad,
+  conv3DBackpropInputGrad,
+  conv3DBackpropFilterGrad,
+  resizeNearestGradGrad,
+  resizeBilinearGradGrad,
+  refusedGrad(tf.MaxPool3DGrad, 'MaxPool3D'),
+  refusedGrad(tf.AvgPool3DGrad, 'AvgPool3D'),
+  logSoftmaxOpGuard,
+  softmaxCrossEntropyOpGuard,
+  ...BINARY_PREDICATES.map((k) => zeroGrad(k, ['a', 'b'])),
+  zeroGrad(tf.LogicalNot, ['x']),
+  zeroGrad(tf.Any, ['x']),
   zeroGrad(tf.All, ['x']),
 ];
 
 /** Kernel names whose gradients `applyGradientFixes()` (re)registers. */
-export const GRADIENT_FIXES: readonly string[] = CONFIGS.map(c => c.kernelName);
+export const GRADIENT_FIXES: readonly string[] = CONFIGS.map((c) => c.kernelName);
 
 let applied = false;
 

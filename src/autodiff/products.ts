@@ -15,15 +15,19 @@ export type BatchFunction = (x: tf.Tensor) => tf.Tensor;
 /** Checks a function and its input batch x[B, ...] (a tensor of rank ≥ 1); `where` is the public name. */
 export function checkBatchInput(where: string, f: unknown, x: unknown, parameter = 'f'): void {
   if (typeof f !== 'function') fail(where, parameter, 'must be a function of a batch x[B, ...]', f);
-  if (!(x instanceof tf.Tensor) || x.rank < 1) fail(where, 'x', 'must be a tensor [B, ...] with the batch on axis 0', x instanceof tf.Tensor ? x.shape : x);
+  if (!(x instanceof tf.Tensor) || x.rank < 1)
+    fail(where, 'x', 'must be a tensor [B, ...] with the batch on axis 0', x instanceof tf.Tensor ? x.shape : x);
 }
 
 /** Throws unless `t` is a tensor of the shape `expected` (of `like`). */
 function checkSameShape(where: string, parameter: string, t: unknown, expected: number[], like: string): void {
-  if (!(t instanceof tf.Tensor)) fail(where, parameter, `must be a tensor of the shape of ${like}, [${expected.join(', ')}]`, t);
+  if (!(t instanceof tf.Tensor))
+    fail(where, parameter, `must be a tensor of the shape of ${like}, [${expected.join(', ')}]`, t);
   const shape = (t as tf.Tensor).shape;
   if (shape.length !== expected.length || shape.some((d, i) => d !== expected[i])) {
-    throw new ValueError(`${where}: ${parameter} must have the shape of ${like}, [${expected.join(', ')}]; got shape [${shape.join(', ')}].`);
+    throw new ValueError(
+      `${where}: ${parameter} must have the shape of ${like}, [${expected.join(', ')}]; got shape [${shape.join(', ')}].`,
+    );
   }
 }
 
@@ -84,7 +88,13 @@ export function hvp(g: BatchFunction, x: tf.Tensor, v: tf.Tensor): tf.Tensor {
   const perSample = (z: tf.Tensor) => {
     const s = g(z);
     const ok = s instanceof tf.Tensor && s.shape[0] === batch && (s.rank === 1 || (s.rank === 2 && s.shape[1] === 1));
-    if (!ok) fail('jr.hvp', 'g(x)', `must return one scalar per sample: shape [${batch}] or [${batch}, 1]`, s instanceof tf.Tensor ? s.shape : s);
+    if (!ok)
+      fail(
+        'jr.hvp',
+        'g(x)',
+        `must return one scalar per sample: shape [${batch}] or [${batch}, 1]`,
+        s instanceof tf.Tensor ? s.shape : s,
+      );
     return tf.sum(s) as tf.Scalar;
   };
   return gradient((xx) => tf.sum(tf.mul(gradient(perSample, xx), v)), x);

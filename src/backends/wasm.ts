@@ -53,7 +53,8 @@ function requireNHWC(owner: string, dataFormat: unknown): void {
 
 function requireUnitDilation(owner: string, dilations: unknown): void {
   const d = (Array.isArray(dilations) ? dilations : [dilations ?? 1, dilations ?? 1]) as number[];
-  if (d.some((v) => v !== 1)) throw new Error(`${owner} on wasm (tfjs-jacobian-reg): dilations must be 1, got ${JSON.stringify(dilations)}.`);
+  if (d.some((v) => v !== 1))
+    throw new Error(`${owner} on wasm (tfjs-jacobian-reg): dilations must be 1, got ${JSON.stringify(dilations)}.`);
 }
 
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
@@ -67,13 +68,36 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
     filterShape: [number, number, number, number];
   };
   requireNHWC(owner, dataFormat);
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   const { run, finish } = composer(owner, backend);
   const { top, bottom, left, right } = info.padInfo;
-  const padded = run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+  const padded = run(
+    'PadV2',
+    { x },
+    {
+      paddings: [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   const xT = run('Transpose', { x: padded }, { perm: [3, 1, 2, 0] });
   const dyT = run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
-  const taps = run('Conv2D', { x: xT, filter: dyT }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth] });
+  const taps = run(
+    'Conv2D',
+    { x: xT, filter: dyT },
+    { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth] },
+  );
   const [kh, kw, ci, co] = filterShape;
   const sliced = run('Slice', { x: taps }, { begin: [0, 0, 0, 0], size: [ci, kh, kw, co] });
   return finish(run('Transpose', { x: sliced }, { perm: [1, 2, 0, 3] }));
@@ -96,11 +120,31 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
   requireNHWC(owner, dataFormat);
   requireUnitDilation(owner, dilations);
   const [kh, kw, channels, multiplier] = filterShape;
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, true);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    true,
+  );
   const { run, finish } = composer(owner, backend);
   const [batch] = x.shape;
   const { top, bottom, left, right } = info.padInfo;
-  const padded = run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+  const padded = run(
+    'PadV2',
+    { x },
+    {
+      paddings: [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   const [, hp, wp] = padded.shape;
   // x̂ as one image with C·B channels (channel c·B + b), dy as a filter [i, j, C·B, M].
   const xT = run('Transpose', { x: padded }, { perm: [1, 2, 3, 0] });
@@ -108,7 +152,11 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
   const dy5 = run('Reshape', { x: dy }, { shape: [batch, info.outHeight, info.outWidth, channels, multiplier] });
   const dyT = run('Transpose', { x: dy5 }, { perm: [1, 2, 3, 0, 4] });
   const filter = run('Reshape', { x: dyT }, { shape: [info.outHeight, info.outWidth, channels * batch, multiplier] });
-  const taps = run('DepthwiseConv2dNative', { x: image, filter }, { strides: [1, 1], pad: 'valid', dilations: [info.strideHeight, info.strideWidth] });
+  const taps = run(
+    'DepthwiseConv2dNative',
+    { x: image, filter },
+    { strides: [1, 1], pad: 'valid', dilations: [info.strideHeight, info.strideWidth] },
+  );
   const [, th, tw] = taps.shape;
   const perSample = run('Reshape', { x: taps }, { shape: [th, tw, channels, batch, multiplier] });
   const summed = run('Sum', { x: perSample }, { axis: [3], keepDims: false });
@@ -124,7 +172,15 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): Info {
   requireNHWC(owner, dataFormat);
   requireUnitDilation(owner, dilations);
   const [kh, kw, channels, multiplier] = filter.shape;
-  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, true);
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    true,
+  );
   const { run, finish } = composer(owner, backend);
   const [batch, height, width] = inputShape;
   const { top, bottom, left, right } = info.padInfo;
@@ -133,16 +189,46 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): Info {
   const k = channels * multiplier;
   // D: dy with s − 1 zeros after every row and column, cut to (o − 1)·s + 1.
   const dy6 = run('Reshape', { x: dy }, { shape: [batch, oh, 1, ow, 1, k] });
-  const spread = run('PadV2', { x: dy6 }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
+  const spread = run(
+    'PadV2',
+    { x: dy6 },
+    {
+      paddings: [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   const dilated = run('Reshape', { x: spread }, { shape: [batch, oh * sh, ow * sw, k] });
   const [dh, dw] = [(oh - 1) * sh + 1, (ow - 1) * sw + 1];
   const cut = run('Slice', { x: dilated }, { begin: [0, 0, 0, 0], size: [batch, dh, dw, k] });
   // Padded so that a valid correlation with a kh × kw filter yields every row of x̂ (height + top + bottom).
   const [hp, wp] = [height + top + bottom, width + left + right];
-  const framed = run('PadV2', { x: cut }, { paddings: [[0, 0], [kh - 1, hp - dh], [kw - 1, wp - dw], [0, 0]], constantValue: 0 });
+  const framed = run(
+    'PadV2',
+    { x: cut },
+    {
+      paddings: [
+        [0, 0],
+        [kh - 1, hp - dh],
+        [kw - 1, wp - dw],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   const flipped = run('Reverse', { x: filter }, { dims: [0, 1] });
   const kernel = run('Reshape', { x: flipped }, { shape: [kh, kw, k, 1] });
-  const full = run('DepthwiseConv2dNative', { x: framed, filter: kernel }, { strides: [1, 1], pad: 'valid', dilations: [1, 1] });
+  const full = run(
+    'DepthwiseConv2dNative',
+    { x: framed, filter: kernel },
+    { strides: [1, 1], pad: 'valid', dilations: [1, 1] },
+  );
   const split = run('Reshape', { x: full }, { shape: [batch, hp, wp, channels, multiplier] });
   const summed = run('Sum', { x: split }, { axis: [4], keepDims: false });
   return finish(run('Slice', { x: summed }, { begin: [0, top, left, 0], size: [batch, height, width, channels] }));
@@ -156,14 +242,39 @@ interface Conv3DAttrs {
 /** Conv3DBackpropFilterV2 as Conv2DBackpropFilter one dimension up: x̂ᵀ[ci, D, H, W, b] ⊛ dyᵀ[d, h, w, b, co], dilation s. */
 function conv3DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
   const { x, dy } = inputs as { x: Info; dy: Info };
-  const { strides, pad, filterShape } = attrs as unknown as Conv3DAttrs & { filterShape: [number, number, number, number, number] };
-  const info = tf.backend_util.computeConv3DInfo(x.shape as [number, number, number, number, number], filterShape, strides, 1, pad);
+  const { strides, pad, filterShape } = attrs as unknown as Conv3DAttrs & {
+    filterShape: [number, number, number, number, number];
+  };
+  const info = tf.backend_util.computeConv3DInfo(
+    x.shape as [number, number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+  );
   const { run, finish } = composer('Conv3DBackpropFilterV2', backend);
   const { front, back, top, bottom, left, right } = info.padInfo;
-  const padded = run('PadV2', { x }, { paddings: [[0, 0], [front, back], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+  const padded = run(
+    'PadV2',
+    { x },
+    {
+      paddings: [
+        [0, 0],
+        [front, back],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   const xT = run('Transpose', { x: padded }, { perm: [4, 1, 2, 3, 0] });
   const dyT = run('Transpose', { x: dy }, { perm: [1, 2, 3, 0, 4] });
-  const taps = run('Conv3D', { x: xT, filter: dyT }, { strides: [1, 1, 1], pad: 'valid', dilations: [info.strideDepth, info.strideHeight, info.strideWidth] });
+  const taps = run(
+    'Conv3D',
+    { x: xT, filter: dyT },
+    { strides: [1, 1, 1], pad: 'valid', dilations: [info.strideDepth, info.strideHeight, info.strideWidth] },
+  );
   const [kd, kh, kw, ci, co] = filterShape;
   const sliced = run('Slice', { x: taps }, { begin: [0, 0, 0, 0, 0], size: [ci, kd, kh, kw, co] });
   return finish(run('Transpose', { x: sliced }, { perm: [1, 2, 3, 0, 4] }));
@@ -175,7 +286,9 @@ function conv3DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
  */
 function conv3DBackpropInput({ inputs, backend, attrs }: KernelArgs): Info {
   const { dy, filter } = inputs as { dy: Info; filter: Info };
-  const { strides, pad, inputShape } = attrs as unknown as Conv3DAttrs & { inputShape: [number, number, number, number, number] };
+  const { strides, pad, inputShape } = attrs as unknown as Conv3DAttrs & {
+    inputShape: [number, number, number, number, number];
+  };
   const filterShape = filter.shape as [number, number, number, number, number];
   const info = tf.backend_util.computeConv3DInfo(inputShape, filterShape, strides, 1, pad);
   const { run, finish } = composer('Conv3DBackpropInputV2', backend);
@@ -190,25 +303,57 @@ function conv3DBackpropInput({ inputs, backend, attrs }: KernelArgs): Info {
   for (let axis = 1; axis <= 3; axis++) {
     const [before, after] = [shape.slice(0, axis), shape.slice(axis + 1)].map((p) => p.reduce((m, n) => m * n, 1));
     const view = run('Reshape', { x: dilated }, { shape: [before, shape[axis], 1, after] });
-    const padded = run('PadV2', { x: view }, { paddings: [[0, 0], [0, 0], [0, s[axis - 1] - 1], [0, 0]], constantValue: 0 });
+    const padded = run(
+      'PadV2',
+      { x: view },
+      {
+        paddings: [
+          [0, 0],
+          [0, 0],
+          [0, s[axis - 1] - 1],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
     shape[axis] *= s[axis - 1];
     dilated = run('Reshape', { x: padded }, { shape: [...shape] });
   }
   const d = o.map((n, i) => (n - 1) * s[i] + 1);
   const cut = run('Slice', { x: dilated }, { begin: [0, 0, 0, 0, 0], size: [batch, d[0], d[1], d[2], co] });
   const full = [depth + front + back, height + top + bottom, width + left + right];
-  const framed = run('PadV2', { x: cut }, {
-    paddings: [[0, 0], [kd - 1, full[0] - d[0]], [kh - 1, full[1] - d[1]], [kw - 1, full[2] - d[2]], [0, 0]],
-    constantValue: 0
-  });
+  const framed = run(
+    'PadV2',
+    { x: cut },
+    {
+      paddings: [
+        [0, 0],
+        [kd - 1, full[0] - d[0]],
+        [kh - 1, full[1] - d[1]],
+        [kw - 1, full[2] - d[2]],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   const flipped = run('Reverse', { x: filter }, { dims: [0, 1, 2] });
   const swapped = run('Transpose', { x: flipped }, { perm: [0, 1, 2, 4, 3] });
-  const conv = run('Conv3D', { x: framed, filter: swapped }, { strides: [1, 1, 1], pad: 'valid', dilations: [1, 1, 1] });
-  return finish(run('Slice', { x: conv }, { begin: [0, front, top, left, 0], size: [batch, depth, height, width, ci] }));
+  const conv = run(
+    'Conv3D',
+    { x: framed, filter: swapped },
+    { strides: [1, 1, 1], pad: 'valid', dilations: [1, 1, 1] },
+  );
+  return finish(
+    run('Slice', { x: conv }, { begin: [0, front, top, left, 0], size: [batch, depth, height, width, ci] }),
+  );
 }
 
 /** The kernels {@link registerWasmKernels} adds to wasm when it lacks them. */
-export const WASM_KERNELS: readonly string[] = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'];
+export const WASM_KERNELS: readonly string[] = [
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+];
 
 /**
  * wasm kernels of tfjs 4.22 that return wrong numbers, replaced by composed ones: Conv3DBackpropInputV2 and
@@ -222,7 +367,7 @@ const KERNEL_FUNCS: Record<string, (args: KernelArgs) => Info> = {
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
   Conv3DBackpropFilterV2: conv3DBackpropFilter,
-  Conv3DBackpropInputV2: conv3DBackpropInput
+  Conv3DBackpropInputV2: conv3DBackpropInput,
 };
 
 /**
@@ -239,10 +384,19 @@ function withoutTransposes(kernelName: string, stock: tf.KernelConfig): tf.Kerne
     const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
     if (!transposeA && !transposeB) return stock.kernelFunc({ inputs, backend, attrs });
     const { run, finish } = composer(kernelName, backend);
-    const swapLast = (t: Info) => run('Transpose', { x: t }, { perm: [...t.shape.keys()].map((i, _, all) => (i < all.length - 2 ? i : 2 * all.length - 3 - i)) });
+    const swapLast = (t: Info) =>
+      run(
+        'Transpose',
+        { x: t },
+        { perm: [...t.shape.keys()].map((i, _, all) => (i < all.length - 2 ? i : 2 * all.length - 3 - i)) },
+      );
     const { a, b } = inputs as { a: Info; b: Info };
     const plain = { ...inputs, a: transposeA ? swapLast(a) : a, b: transposeB ? swapLast(b) : b };
-    const out = stock.kernelFunc({ inputs: plain, backend, attrs: { ...attrs, transposeA: false, transposeB: false } }) as Info;
+    const out = stock.kernelFunc({
+      inputs: plain,
+      backend,
+      attrs: { ...attrs, transposeA: false, transposeB: false },
+    }) as Info;
     return finish(out);
   };
 }
@@ -264,10 +418,12 @@ export function registerWasmKernels(): void {
     const current = tf.getKernel(kernelName, 'wasm');
     // Replaced only once the backend has registered its own (registering first would make its import warn). The
     // stock kernel's setup (it binds wasm functions) is not needed: the composed one only calls other kernels.
-    if (current != null && !ours.has(current.kernelFunc)) register(kernelName, KERNEL_FUNCS[kernelName] as unknown as tf.KernelFunc);
+    if (current != null && !ours.has(current.kernelFunc))
+      register(kernelName, KERNEL_FUNCS[kernelName] as unknown as tf.KernelFunc);
   }
   for (const kernelName of WASM_KERNELS) {
-    if (tf.getKernel(kernelName, 'wasm') == null) register(kernelName, KERNEL_FUNCS[kernelName] as unknown as tf.KernelFunc);
+    if (tf.getKernel(kernelName, 'wasm') == null)
+      register(kernelName, KERNEL_FUNCS[kernelName] as unknown as tf.KernelFunc);
   }
   for (const kernelName of WRAPPED_WASM_KERNELS) {
     const stock = tf.getKernel(kernelName, 'wasm');

@@ -22,7 +22,11 @@ interface WasmHeap {
 export const WASM_MAX_POOL_KERNELS: readonly string[] = ['MaxPoolGrad', 'MaxPoolWithArgmax'];
 
 /** Calls visit(outIndex, argmaxIndex) per output; argmaxIndex is the flat NHWC input index (−1: no valid pixel). */
-function forEachArgmax(x: ArrayLike<number>, info: tf.backend_util.Conv2DInfo, visit: (o: number, p: number) => void): void {
+function forEachArgmax(
+  x: ArrayLike<number>,
+  info: tf.backend_util.Conv2DInfo,
+  visit: (o: number, p: number) => void,
+): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { dilationHeight, dilationWidth, effectiveFilterHeight, effectiveFilterWidth } = info;
   const { top, left } = info.padInfo;
@@ -59,7 +63,14 @@ function forEachArgmax(x: ArrayLike<number>, info: tf.backend_util.Conv2DInfo, v
 function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): Info {
   const { dy, input } = inputs as { dy: Info; input: Info };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
-  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   const heap = backend as WasmHeap;
   const out = heap.makeOutput(input.shape, 'float32');
   // Views after the allocation (allocating may grow, and so detach, the heap).
@@ -74,11 +85,21 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): Info {
 function maxPoolWithArgmax({ inputs, backend, attrs }: KernelArgs): Info[] {
   const { x: input } = inputs as { x: Info };
   const { filterSize, strides, pad, includeBatchInIndex } = attrs as unknown as tf.MaxPoolWithArgmaxAttrs;
-  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad);
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+  );
   const heap = backend as WasmHeap;
   const pooled = heap.makeOutput(info.outShape, input.dtype);
   const indexes = heap.makeOutput(info.outShape, 'int32');
-  const [x, values, positions] = [heap.typedArrayFromHeap(input), heap.typedArrayFromHeap(pooled), heap.typedArrayFromHeap(indexes)];
+  const [x, values, positions] = [
+    heap.typedArrayFromHeap(input),
+    heap.typedArrayFromHeap(pooled),
+    heap.typedArrayFromHeap(indexes),
+  ];
   const perSample = info.inHeight * info.inWidth * info.inChannels;
   forEachArgmax(x, info, (o, p) => {
     values[o] = p >= 0 ? x[p] : Number.NEGATIVE_INFINITY;
@@ -89,7 +110,7 @@ function maxPoolWithArgmax({ inputs, backend, attrs }: KernelArgs): Info[] {
 
 const KERNEL_FUNCS: Record<string, tf.KernelFunc> = {
   MaxPoolGrad: maxPoolGrad as unknown as tf.KernelFunc,
-  MaxPoolWithArgmax: maxPoolWithArgmax as unknown as tf.KernelFunc
+  MaxPoolWithArgmax: maxPoolWithArgmax as unknown as tf.KernelFunc,
 };
 
 /**

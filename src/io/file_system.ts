@@ -35,7 +35,7 @@ export function fileSystem(directory: string, options?: FileSystemOptions): tf.i
   checkBoolean(WHERE, 'overwrite', overwrite);
   return {
     save: async (artifacts: tf.io.ModelArtifacts) => save(checked, overwrite as boolean, artifacts),
-    load: async () => load(checked)
+    load: async () => load(checked),
   };
 }
 
@@ -64,24 +64,31 @@ async function save(checked: string, overwrite: boolean, artifacts: tf.io.ModelA
   if (artifacts.modelTopology instanceof ArrayBuffer) {
     throw new ValueError(`${WHERE}: saves layers models (a JSON modelTopology); got a binary graph topology.`);
   }
-  const weightData = artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-  const weightsManifest: tf.io.WeightsManifestConfig = [{ paths: [`./${weightsFile}`], weights: artifacts.weightSpecs ?? [] }];
+  const weightData =
+    artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+  const weightsManifest: tf.io.WeightsManifestConfig = [
+    { paths: [`./${weightsFile}`], weights: artifacts.weightSpecs ?? [] },
+  ];
   const text = JSON.stringify(modelJsonFor(artifacts, weightsManifest));
   // What is written must load: the same checks as load, before anything touches the disk.
   const modelPath = path.join(folder, modelFile);
   checkModelJson(JSON.parse(text), modelPath);
   const need = groupByteLength(weightsManifest[0]);
   if (need !== weightData.byteLength) {
-    throw new ValueError(`${WHERE}: the model's weight specs need ${need} bytes but its weight data holds ${weightData.byteLength}; nothing was saved.`);
+    throw new ValueError(
+      `${WHERE}: the model's weight specs need ${need} bytes but its weight data holds ${weightData.byteLength}; nothing was saved.`,
+    );
   }
   const bytes = new TextEncoder().encode(text);
   if (bytes.byteLength > MAX_MODEL_JSON_BYTES) {
-    throw new ValueError(`${WHERE}: ${modelPath} would be ${bytes.byteLength} bytes, over the ${MAX_MODEL_JSON_BYTES}-byte limit of load; nothing was saved.`);
+    throw new ValueError(
+      `${WHERE}: ${modelPath} would be ${bytes.byteLength} bytes, over the ${MAX_MODEL_JSON_BYTES}-byte limit of load; nothing was saved.`,
+    );
   }
   if (folderStats == null) fs.mkdirSync(folder, { recursive: true });
   writeAtomically(fs, path, folder, [
     [weightsFile, new Uint8Array(weightData)],
-    [modelFile, bytes]
+    [modelFile, bytes],
   ]);
   return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
 }
@@ -89,14 +96,21 @@ async function save(checked: string, overwrite: boolean, artifacts: tf.io.ModelA
 /** model.json for `artifacts` (as tfjs' getModelJSONForModelArtifacts, which tfjs-core does not export). */
 function modelJsonFor(artifacts: tf.io.ModelArtifacts, weightsManifest: tf.io.WeightsManifestConfig): tf.io.ModelJSON {
   const json: tf.io.ModelJSON = {
-    modelTopology: artifacts.modelTopology as {},
+    modelTopology: artifacts.modelTopology as tf.io.ModelJSON['modelTopology'],
     format: artifacts.format,
     generatedBy: artifacts.generatedBy,
     convertedBy: artifacts.convertedBy,
-    weightsManifest
+    weightsManifest,
   };
-  const optional = ['signature', 'userDefinedMetadata', 'modelInitializer', 'initializerSignature', 'trainingConfig'] as const;
-  for (const key of optional) if (artifacts[key] != null) (json as unknown as Record<string, unknown>)[key] = artifacts[key];
+  const optional = [
+    'signature',
+    'userDefinedMetadata',
+    'modelInitializer',
+    'initializerSignature',
+    'trainingConfig',
+  ] as const;
+  for (const key of optional)
+    if (artifacts[key] != null) (json as unknown as Record<string, unknown>)[key] = artifacts[key];
   return json;
 }
 
@@ -107,9 +121,16 @@ async function load(checked: string): Promise<tf.io.ModelArtifacts> {
   try {
     realFolder = fs.realpathSync(folder);
   } catch (e) {
-    fail(WHERE, 'directory', `must name an existing folder (${folder})`, checked, `(${(e as { code?: string }).code ?? String(e)})`);
+    fail(
+      WHERE,
+      'directory',
+      `must name an existing folder (${folder})`,
+      checked,
+      `(${(e as { code?: string }).code ?? String(e)})`,
+    );
   }
-  if (!fs.statSync(realFolder).isDirectory()) fail(WHERE, 'directory', 'must name a folder or a .json file in one', checked);
+  if (!fs.statSync(realFolder).isDirectory())
+    fail(WHERE, 'directory', 'must name a folder or a .json file in one', checked);
   const modelPath = path.join(folder, modelFile);
   if (fs.lstatSync(path.join(realFolder, modelFile), { throwIfNoEntry: false }) == null) {
     throw new ValueError(`${WHERE}: no ${modelFile} in ${folder}.`);
@@ -122,15 +143,25 @@ async function load(checked: string): Promise<tf.io.ModelArtifacts> {
   const text = new Uint8Array(size);
   readExactly(fs, realModel, size, text, 0, 'the model file', modelPath);
   const modelJson = parseModelJson(new TextDecoder().decode(text), modelPath);
-  return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => readWeights(fs, path, realFolder, modelPath, manifest));
+  return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) =>
+    readWeights(fs, path, realFolder, modelPath, manifest),
+  );
 }
 
 /**
  * The weights of a checked manifest. Every path is checked (lexically, then by realpath) and every group's bytes
  * Σ Π shape · bytes(dtype) compared with its files' sizes before one byte of weights is read or allocated.
  */
-function readWeights(fs: Fs, path: Path, realFolder: string, modelPath: string, manifest: tf.io.WeightsManifestConfig): [tf.io.WeightsManifestEntry[], ArrayBuffer] {
-  const segments = manifest.map((group, g) => group.paths.map((p, i) => checkManifestPath(p, `weightsManifest[${g}].paths[${i}] of ${modelPath}`)));
+function readWeights(
+  fs: Fs,
+  path: Path,
+  realFolder: string,
+  modelPath: string,
+  manifest: tf.io.WeightsManifestConfig,
+): [tf.io.WeightsManifestEntry[], ArrayBuffer] {
+  const segments = manifest.map((group, g) =>
+    group.paths.map((p, i) => checkManifestPath(p, `weightsManifest[${g}].paths[${i}] of ${modelPath}`)),
+  );
   const files = manifest.flatMap((group, g) => {
     const inGroup = group.paths.map((p, i) => {
       const field = `weightsManifest[${g}].paths[${i}] of ${modelPath}`;
@@ -143,7 +174,7 @@ function readWeights(fs: Fs, path: Path, realFolder: string, modelPath: string, 
       throw new ValueError(
         `${WHERE}: weightsManifest[${g}] of ${modelPath} must describe exactly the ${have} bytes of its files ` +
           `${formatValue(group.paths)}; got weights that need ${need} bytes (Π shape · bytes per dtype). The weights ` +
-          'are truncated, padded, or belong to another model.json.'
+          'are truncated, padded, or belong to another model.json.',
       );
     }
     return inGroup;
@@ -159,10 +190,12 @@ function readWeights(fs: Fs, path: Path, realFolder: string, modelPath: string, 
 
 /** Registers `file://` save and load routers unless another handler (tfjs-node) already serves them. */
 export function registerFileRouter(): void {
-  const hasFs = typeof (globalThis as { process?: { getBuiltinModule?: unknown } }).process?.getBuiltinModule === 'function';
+  const hasFs =
+    typeof (globalThis as { process?: { getBuiltinModule?: unknown } }).process?.getBuiltinModule === 'function';
   if (!hasFs || tf.io.getSaveHandlers('file://probe').length > 0) return;
   // A router answers null for URLs it does not serve (tfjs' IORouter type omits that).
-  const route = (url: string | string[]) => (typeof url === 'string' && url.startsWith('file://') ? fileSystem(url) : null) as tf.io.IOHandler;
+  const route = (url: string | string[]) =>
+    (typeof url === 'string' && url.startsWith('file://') ? fileSystem(url) : null) as tf.io.IOHandler;
   tf.io.registerSaveRouter(route);
   tf.io.registerLoadRouter(route);
 }

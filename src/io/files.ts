@@ -10,14 +10,27 @@ import { Fs, Path, WHERE } from './node_builtins';
  * Reads exactly `size` bytes of the regular file `real` into `into` at `offset` (one open, no symlink followed);
  * refuses a file whose size changed since it was measured.
  */
-export function readExactly(fs: Fs, real: string, size: number, into: Uint8Array, offset: number, field: string, value: unknown): void {
+export function readExactly(
+  fs: Fs,
+  real: string,
+  size: number,
+  into: Uint8Array,
+  offset: number,
+  field: string,
+  value: unknown,
+): void {
   const fd = fs.openSync(real, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
   try {
     const stats = fs.fstatSync(fd);
     if (!stats.isFile() || stats.size !== size) {
-      fail(WHERE, field, `must keep its size while the model loads (${size} bytes when checked, ${stats.size} now)`, value);
+      fail(
+        WHERE,
+        field,
+        `must keep its size while the model loads (${size} bytes when checked, ${stats.size} now)`,
+        value,
+      );
     }
-    for (let done = 0; done < size; ) {
+    for (let done = 0; done < size;) {
       const n = fs.readSync(fd, into, offset + done, size - done, done);
       if (n === 0) fail(WHERE, field, `must hold the ${size} bytes it held when checked (it ended at ${done})`, value);
       done += n;
@@ -41,7 +54,7 @@ function tryUnlink(fs: Fs, p: string): void {
 function writeNew(fs: Fs, p: string, data: Uint8Array): void {
   const fd = fs.openSync(p, 'wx', 0o666);
   try {
-    for (let done = 0; done < data.byteLength; ) done += fs.writeSync(fd, data, done, data.byteLength - done);
+    for (let done = 0; done < data.byteLength;) done += fs.writeSync(fd, data, done, data.byteLength - done);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -53,7 +66,12 @@ function writeNew(fs: Fs, p: string, data: Uint8Array): void {
  * an error nothing is left behind: temps are removed, and files already renamed are put back (from hard-link
  * backups of the previous files) or removed when there was none.
  */
-export function writeAtomically(fs: Fs, path: Path, folder: string, files: Array<[name: string, data: Uint8Array]>): void {
+export function writeAtomically(
+  fs: Fs,
+  path: Path,
+  folder: string,
+  files: Array<[name: string, data: Uint8Array]>,
+): void {
   const temps: string[] = [];
   const renamed: Array<{ target: string; backup: string | null; existed: boolean }> = [];
   const backups: string[] = [];

@@ -25,7 +25,7 @@ const OPTIONAL: Record<string, 'string' | 'object' | 'string or null'> = {
   userDefinedMetadata: 'object',
   signature: 'object',
   modelInitializer: 'object',
-  initializerSignature: 'object'
+  initializerSignature: 'object',
 };
 
 /** Parses and checks a model.json text; `file` names it in messages. */
@@ -43,19 +43,22 @@ export function parseModelJson(text: string, file: string): tf.io.ModelJSON {
 export function checkModelJson(json: unknown, file: string): tf.io.ModelJSON {
   const field = (name: string) => `${name} of ${file}`;
   if (!isObject(json)) fail(WHERE, file, 'must hold a JSON object with modelTopology and weightsManifest', json);
-  if (!isObject(json.modelTopology)) fail(WHERE, field('modelTopology'), 'must be an object (the Keras model config)', json.modelTopology);
+  if (!isObject(json.modelTopology))
+    fail(WHERE, field('modelTopology'), 'must be an object (the Keras model config)', json.modelTopology);
   for (const [key, type] of Object.entries(OPTIONAL)) {
     const v = json[key];
     const ok = v == null || (type === 'object' ? isObject(v) : typeof v === 'string');
     if (!ok) fail(WHERE, field(key), `must be ${type === 'object' ? 'an object' : `a ${type}`} when present`, v);
   }
   const manifest = json.weightsManifest;
-  if (!Array.isArray(manifest)) fail(WHERE, field('weightsManifest'), 'must be an array of weight groups {paths, weights}', manifest);
+  if (!Array.isArray(manifest))
+    fail(WHERE, field('weightsManifest'), 'must be an array of weight groups {paths, weights}', manifest);
   manifest.forEach((group: unknown, g: number) => {
     const at = `weightsManifest[${g}]`;
     if (!isObject(group)) fail(WHERE, field(at), 'must be an object {paths, weights}', group);
     if (!Array.isArray(group.paths)) fail(WHERE, field(`${at}.paths`), 'must be an array of file names', group.paths);
-    if (!Array.isArray(group.weights)) fail(WHERE, field(`${at}.weights`), 'must be an array of weight specs {name, shape, dtype}', group.weights);
+    if (!Array.isArray(group.weights))
+      fail(WHERE, field(`${at}.weights`), 'must be an array of weight specs {name, shape, dtype}', group.weights);
     group.weights.forEach((spec: unknown, w: number) => checkSpec(spec, `${at}.weights[${w}]`, file));
   });
   return json as unknown as tf.io.ModelJSON;
@@ -65,16 +68,23 @@ export function checkModelJson(json: unknown, file: string): tf.io.ModelJSON {
 function checkSpec(spec: unknown, at: string, file: string): void {
   if (!isObject(spec)) fail(WHERE, `${at} of ${file}`, 'must be an object {name, shape, dtype}', spec);
   const inner = (key: string) => `${at}.${key} of ${file}`;
-  if (typeof spec.name !== 'string' || spec.name === '') fail(WHERE, inner('name'), 'must be a non-empty string', spec.name);
+  if (typeof spec.name !== 'string' || spec.name === '')
+    fail(WHERE, inner('name'), 'must be a non-empty string', spec.name);
   if (!Array.isArray(spec.shape)) fail(WHERE, inner('shape'), 'must be an array of integers ≥ 0', spec.shape);
   spec.shape.forEach((d: unknown, i: number) => checkInteger(WHERE, inner(`shape[${i}]`), d, 0));
   const elements = spec.shape.reduce((a: number, d: number) => a * d, 1);
   if (elements > Number.MAX_SAFE_INTEGER) fail(WHERE, inner('shape'), 'must have fewer than 2^53 elements', spec.shape);
   if (spec.dtype === 'string') {
-    fail(WHERE, inner('dtype'), "must be a numeric dtype ('string' weights cannot be size-checked before reading)", spec.dtype);
+    fail(
+      WHERE,
+      inner('dtype'),
+      "must be a numeric dtype ('string' weights cannot be size-checked before reading)",
+      spec.dtype,
+    );
   }
   checkOneOf(WHERE, inner('dtype'), spec.dtype, Object.keys(DTYPE_BYTES));
-  if (spec.group != null && typeof spec.group !== 'string') fail(WHERE, inner('group'), 'must be a string when present', spec.group);
+  if (spec.group != null && typeof spec.group !== 'string')
+    fail(WHERE, inner('group'), 'must be a string when present', spec.group);
   if (!('quantization' in spec)) return;
   const q = spec.quantization;
   if (!isObject(q)) fail(WHERE, inner('quantization'), 'must be an object {dtype, scale?, min?}', q);
@@ -88,7 +98,8 @@ function checkSpec(spec: unknown, at: string, file: string): void {
   }
   for (const key of ['scale', 'min']) {
     const v = q[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) fail(WHERE, inner(`quantization.${key}`), 'must be a finite number', v);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      fail(WHERE, inner(`quantization.${key}`), 'must be a finite number', v);
   }
 }
 

@@ -58,7 +58,7 @@ export function nodeBuiltins(): { fs: Fs; path: Path } {
     const running = proc?.versions?.node != null ? `Node.js ${proc.version}` : 'not Node.js';
     throw new ValueError(
       `${WHERE}: needs ${NODE_NEEDED} for process.getBuiltinModule; running ${running}. Upgrade Node.js; in a ` +
-        'browser save models with localstorage://, indexeddb:// or downloads:// instead.'
+        'browser save models with localstorage://, indexeddb:// or downloads:// instead.',
     );
   }
   return { fs: getBuiltinModule.call(proc, 'fs') as Fs, path: getBuiltinModule.call(proc, 'path') as Path };

@@ -20,7 +20,13 @@ export function checkDirectory(directory: unknown): string {
   let p = directory;
   if (p.startsWith('file://')) p = p.slice('file://'.length);
   else if (/^[A-Za-z][A-Za-z0-9+.-]+:/.test(p)) {
-    fail(WHERE, 'directory', 'must be a folder path or a file:// URL', directory, 'For http(s):// URLs use tf.io.http.');
+    fail(
+      WHERE,
+      'directory',
+      'must be a folder path or a file:// URL',
+      directory,
+      'For http(s):// URLs use tf.io.http.',
+    );
   }
   if (p.length === 0) fail(WHERE, 'directory', 'must name a folder after file://', directory);
   const trimmed = p.replace(/\/+$/, '');
@@ -79,12 +85,25 @@ export function checkManifestPath(value: unknown, field: string): string[] {
  * The real path of `segments` under `realFolder`, refused unless it exists, is a regular file and lies inside
  * `realFolder` after symlinks are resolved. Nothing is opened.
  */
-export function resolveInside(fs: Fs, path: Path, realFolder: string, segments: string[], field: string, value: unknown): string {
+export function resolveInside(
+  fs: Fs,
+  path: Path,
+  realFolder: string,
+  segments: string[],
+  field: string,
+  value: unknown,
+): string {
   let real: string;
   try {
     real = fs.realpathSync(path.join(realFolder, ...segments));
   } catch (e) {
-    fail(WHERE, field, `must name an existing file in ${realFolder}`, value, `(${(e as { code?: string }).code ?? String(e)})`);
+    fail(
+      WHERE,
+      field,
+      `must name an existing file in ${realFolder}`,
+      value,
+      `(${(e as { code?: string }).code ?? String(e)})`,
+    );
   }
   if (!isInside(path, realFolder, real)) {
     fail(WHERE, field, `must resolve inside the model folder ${realFolder}, not to ${real}`, value);

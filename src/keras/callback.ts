@@ -79,12 +79,16 @@ function checkData(where: string, data: unknown): RegularizationCallbackArgs['da
   if (typeof (data as DatasetLike).iterator === 'function') return data as DatasetLike;
   checkOptions(where, data, ['x', 'y'], 'data');
   const { x, y } = data as { x?: unknown; y?: unknown };
-  for (const [key, t] of [['x', x], ['y', y]] as const) {
-    if (!(t instanceof tf.Tensor) || t.rank < 1 || t.shape[0] < 1) fail(where, `data.${key}`, 'must be a tensor [N, ...] with N ≥ 1 samples', t);
+  for (const [key, t] of [
+    ['x', x],
+    ['y', y],
+  ] as const) {
+    if (!(t instanceof tf.Tensor) || t.rank < 1 || t.shape[0] < 1)
+      fail(where, `data.${key}`, 'must be a tensor [N, ...] with N ≥ 1 samples', t);
   }
   if ((x as tf.Tensor).shape[0] !== (y as tf.Tensor).shape[0]) {
     throw new ValueError(
-      `${where}: data.x and data.y must have the same number of samples; got ${(x as tf.Tensor).shape[0]} and ${(y as tf.Tensor).shape[0]}.`
+      `${where}: data.x and data.y must have the same number of samples; got ${(x as tf.Tensor).shape[0]} and ${(y as tf.Tensor).shape[0]}.`,
     );
   }
   return data as { x: tf.Tensor; y: tf.Tensor };
@@ -144,9 +148,11 @@ export class RegularizationCallback extends tfl.Callback {
     this.regularizer = options.regularizer ?? null;
     this.data = checkData(where, options.data);
     this.batchSize = options.batchSize === undefined ? 32 : checkInteger(where, 'batchSize', options.batchSize, 1);
-    if (options.loss !== undefined && typeof options.loss !== 'function') fail(where, 'loss', 'must be a function (yTrue, yPred) ↦ per-sample loss [B]', options.loss);
+    if (options.loss !== undefined && typeof options.loss !== 'function')
+      fail(where, 'loss', 'must be a function (yTrue, yPred) ↦ per-sample loss [B]', options.loss);
     this.lossOverride = options.loss;
-    this.stopOnNonFinite = options.stopOnNonFinite === undefined ? true : checkBoolean(where, 'stopOnNonFinite', options.stopOnNonFinite);
+    this.stopOnNonFinite =
+      options.stopOnNonFinite === undefined ? true : checkBoolean(where, 'stopOnNonFinite', options.stopOnNonFinite);
     this.seed = options.seed === undefined ? 0 : checkInteger(where, 'seed', options.seed, 0);
     const unused = (key: string, why: string) =>
       new ValueError(`${where}: ${key} is given but ${why}; remove it, or add what uses it.`);
@@ -155,7 +161,8 @@ export class RegularizationCallback extends tfl.Callback {
     }
     if (this.regularizer == null) {
       const given = (['data', 'batchSize', 'loss'] as const).find((key) => options[key] !== undefined);
-      if (given) throw unused(given, 'nothing uses it without a regularizer (the callback regularizes on data only with one)');
+      if (given)
+        throw unused(given, 'nothing uses it without a regularizer (the callback regularizes on data only with one)');
     }
     if (options.batchSize !== undefined && this.data != null && 'iterator' in this.data) {
       throw unused('batchSize', 'a dataset gives its own batches (batchSize applies to {x, y} tensors)');
@@ -214,7 +221,11 @@ export class RegularizationCallback extends tfl.Callback {
     this.disposePending();
     this.step++;
     // Read after the step, asynchronously: nothing inside the step waits for these values.
-    const estimates: Record<string, number> = Object.assign({}, await this.ownEstimates.read(), ...(await Promise.all(this.wrappers.map((w) => w.readEstimates()))));
+    const estimates: Record<string, number> = Object.assign(
+      {},
+      await this.ownEstimates.read(),
+      ...(await Promise.all(this.wrappers.map((w) => w.readEstimates()))),
+    );
     for (const [key, value] of Object.entries(estimates)) {
       if (logs) logs[key] = value;
       const s = (this.sums[key] = this.sums[key] ?? { total: 0, count: 0 });
@@ -261,7 +272,13 @@ export class RegularizationCallback extends tfl.Callback {
     const regularizer = this.regularizer;
     if (regularizer == null || this.pending == null) return tf.scalar(0);
     const [x, y] = this.pending;
-    const { loss, stats, read } = regularizer.stepPenalty(this.model, x, { epoch: this.epoch, step: this.step }, y, this.restoreOptimizer != null);
+    const { loss, stats, read } = regularizer.stepPenalty(
+      this.model,
+      x,
+      { epoch: this.epoch, step: this.step },
+      y,
+      this.restoreOptimizer != null,
+    );
     this.evaluations++;
     this.ownEstimates.put(`${NETWORK_KEY}_${regularizer.kind}`, stats, read);
     return loss;
@@ -284,7 +301,13 @@ export class RegularizationCallback extends tfl.Callback {
       return [next.value.xs, next.value.ys];
     }
     const n = data.x.shape[0];
-    const indices = tf.tidy(() => tf.slice(tf.topk(tf.randomUniform([n], 0, 1, 'float32', this.seed++), n).indices, [0], [Math.min(this.batchSize, n)]));
+    const indices = tf.tidy(() =>
+      tf.slice(
+        tf.topk(tf.randomUniform([n], 0, 1, 'float32', this.seed++), n).indices,
+        [0],
+        [Math.min(this.batchSize, n)],
+      ),
+    );
     const batch: [tf.Tensor, tf.Tensor] = [tf.gather(data.x, indices), tf.gather(data.y, indices)];
     indices.dispose();
     return batch;
@@ -309,7 +332,9 @@ export class RegularizationCallback extends tfl.Callback {
     // A Sequential keeps its compiled functional model in `.model`.
     const fns = compiled.lossFunctions ?? compiled.model?.lossFunctions;
     if (!fns || fns.length !== 1) {
-      throw new ValueError(`${CALLBACK}: scalar 'loss' needs a compiled single-output model, or pass loss: (yTrue, yPred) => perSampleLoss.`);
+      throw new ValueError(
+        `${CALLBACK}: scalar 'loss' needs a compiled single-output model, or pass loss: (yTrue, yPred) => perSampleLoss.`,
+      );
     }
     return fns[0];
   }
@@ -317,26 +342,41 @@ export class RegularizationCallback extends tfl.Callback {
   /** Serializable settings (not the data, optimizer or loss): store them with `model.setUserDefinedMetadata`. */
   getConfig(): RegularizationCallbackConfig {
     return {
-      regularizer: this.regularizer == null ? null : { className: this.regularizer.getClassName(), config: this.regularizer.getConfig() },
+      regularizer:
+        this.regularizer == null
+          ? null
+          : { className: this.regularizer.getClassName(), config: this.regularizer.getConfig() },
       batchSize: this.batchSize,
       stopOnNonFinite: this.stopOnNonFinite,
-      seed: this.seed
+      seed: this.seed,
     };
   }
 
   /** Rebuilds a callback from `getConfig()`; data and loss are given again. */
   /** @throws ValueError for a config that is not an object of the keys of `getConfig()`, or bad values. */
-  static fromConfig(config: RegularizationCallbackConfig, extra: Pick<RegularizationCallbackArgs, 'data' | 'loss'> = {}): RegularizationCallback {
-    if (config === null || typeof config !== 'object' || Array.isArray(config)) fail(CALLBACK, 'config', 'must be an object from getConfig()', config);
+  static fromConfig(
+    config: RegularizationCallbackConfig,
+    extra: Pick<RegularizationCallbackArgs, 'data' | 'loss'> = {},
+  ): RegularizationCallback {
+    if (config === null || typeof config !== 'object' || Array.isArray(config))
+      fail(CALLBACK, 'config', 'must be an object from getConfig()', config);
     checkOptions(CALLBACK, config, ['regularizer', 'batchSize', 'stopOnNonFinite', 'seed'], 'config');
     checkOptions(CALLBACK, extra, ['data', 'loss'], 'extra');
     const regularizer =
-      config.regularizer == null ? undefined : deserializeRegistered<DerivativeRegularizer>(config.regularizer, CALLBACK, 'config.regularizer');
+      config.regularizer == null
+        ? undefined
+        : deserializeRegistered<DerivativeRegularizer>(config.regularizer, CALLBACK, 'config.regularizer');
     // batchSize only matters for {x, y} tensors; the constructor refuses it where nothing would use it.
     const tensors = regularizer != null && extra.data != null && !('iterator' in extra.data);
     const batchSize = tensors ? config.batchSize : undefined;
     if (!tensors && config.batchSize !== undefined) checkInteger(CALLBACK, 'config.batchSize', config.batchSize, 1);
-    return new RegularizationCallback({ ...extra, regularizer, batchSize, stopOnNonFinite: config.stopOnNonFinite, seed: config.seed });
+    return new RegularizationCallback({
+      ...extra,
+      regularizer,
+      batchSize,
+      stopOnNonFinite: config.stopOnNonFinite,
+      seed: config.seed,
+    });
   }
 }
 

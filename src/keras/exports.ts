@@ -1,7 +1,12 @@
 /** The Keras-style entry points: `jr.regularizers`, `jr.layers`, `jr.callbacks`, `jr.io` (factories, like tfjs'). */
 import { fileSystem } from '../io/file_system';
 import { RegularizationCallback, RegularizationCallbackArgs } from './callback';
-import { DerivativeRegularizerArgs, HessianRegularizer, HessianRegularizerArgs, JacobianRegularizer } from './regularizer';
+import {
+  DerivativeRegularizerArgs,
+  HessianRegularizer,
+  HessianRegularizerArgs,
+  JacobianRegularizer,
+} from './regularizer';
 import { Regularized, RegularizedArgs } from './regularized';
 
 /** Regularizer factories, like `tf.regularizers`: spectral-norm penalties on input derivatives. */
@@ -26,7 +31,7 @@ export const regularizers = {
    * A number is the weight.
    * @throws ValueError for an unknown option or a value out of range.
    */
-  hessian: (args?: HessianRegularizerArgs | number) => new HessianRegularizer(args)
+  hessian: (args?: HessianRegularizerArgs | number) => new HessianRegularizer(args),
 };
 
 /** Layer factories, like `tf.layers`: the wrapper that adds derivative penalties to a layer or model. */
@@ -38,7 +43,7 @@ export const layers = {
    * ```
    * @throws ValueError for an unknown option, a layer that is not a single-input `tf.layers.Layer`, or no regularizer.
    */
-  regularized: (args: RegularizedArgs) => new Regularized(args)
+  regularized: (args: RegularizedArgs) => new Regularized(args),
 };
 
 /** Callback factories for `model.fit`, like `tf.callbacks`. */
@@ -51,7 +56,7 @@ export const callbacks = {
    * ```
    * @throws ValueError for an unknown option or a bad value (e.g. data without a regularizer).
    */
-  regularization: (args?: RegularizationCallbackArgs) => new RegularizationCallback(args)
+  regularization: (args?: RegularizationCallbackArgs) => new RegularizationCallback(args),
 };
 
 /** IO handlers for `model.save` / `tf.loadLayersModel`, like `tf.io`. */
@@ -60,5 +65,5 @@ export const io = {
    * A `file://`-style handler for Node without tfjs-node: `model.save(jr.io.fileSystem('out/model'))`,
    * `tf.loadLayersModel(jr.io.fileSystem('out/model'))`.
    */
-  fileSystem
+  fileSystem,
 };

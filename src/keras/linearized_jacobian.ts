@@ -16,7 +16,22 @@ import { gradient } from '../autodiff/products';
 import { LinearOperator } from '../linalg/operator';
 
 /** Elementwise activations (by tfjs class name): a'(z) is a tensor of z's shape. */
-const ELEMENTWISE = new Set(['linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'softplus', 'softsign', 'tanh', 'swish', 'mish', 'gelu', 'gelu_new']);
+const ELEMENTWISE = new Set([
+  'linear',
+  'relu',
+  'relu6',
+  'elu',
+  'selu',
+  'sigmoid',
+  'hardSigmoid',
+  'softplus',
+  'softsign',
+  'tanh',
+  'swish',
+  'mish',
+  'gelu',
+  'gelu_new',
+]);
 
 interface Activation {
   apply(x: tf.Tensor): tf.Tensor;
@@ -44,7 +59,7 @@ function stack(layer: tfl.layers.Layer): tfl.layers.Layer[] | null {
 const CLOSED_FORM: Record<string, (z: tf.Tensor, y: tf.Tensor) => tf.Tensor> = {
   tanh: (_, y) => tf.sub(1, tf.square(y)),
   sigmoid: (_, y) => tf.mul(y, tf.sub(1, y)),
-  softplus: (z) => tf.sigmoid(z)
+  softplus: (z) => tf.sigmoid(z),
 };
 
 /** y = a(z) with its derivative step a'(z) ⊙ ·, or the identity for 'linear'. */
@@ -67,10 +82,16 @@ function layerStep(layer: AnyLayer, x: tf.Tensor): { y: tf.Tensor; steps: Step[]
   };
   if (kind === 'Dense' && x.rank === 2) {
     const w = (layer.kernel as tfl.LayerVariable).read() as tf.Tensor2D;
-    const z = layer.useBias ? tf.add(tf.matMul(x as tf.Tensor2D, w), (layer.bias as tfl.LayerVariable).read()) : tf.matMul(x as tf.Tensor2D, w);
+    const z = layer.useBias
+      ? tf.add(tf.matMul(x as tf.Tensor2D, w), (layer.bias as tfl.LayerVariable).read())
+      : tf.matMul(x as tf.Tensor2D, w);
     // Wᵀ is stored once: a transposed matMul is ~10× slower than a plain one on the wasm backend (docs/BENCHMARKS.md).
     const wT = tf.keep(tf.transpose(w));
-    return withActivation(z, { push: (t) => tf.matMul(t as tf.Tensor2D, w), pull: (g) => tf.matMul(g as tf.Tensor2D, wT), held: [wT] });
+    return withActivation(z, {
+      push: (t) => tf.matMul(t as tf.Tensor2D, w),
+      pull: (g) => tf.matMul(g as tf.Tensor2D, wT),
+      held: [wT],
+    });
   }
   // tfjs has no gradient for dilated convolutions, so those are left to the generic operator (which fails clearly).
   const dilations = layer.dilationRate as number[] | undefined;
@@ -82,7 +103,11 @@ function layerStep(layer: AnyLayer, x: tf.Tensor): { y: tf.Tensor; steps: Step[]
     const raw = conv(x);
     const z = layer.useBias ? tf.add(raw, (layer.bias as tfl.LayerVariable).read()) : raw;
     const inShape = x.shape as [number, number, number, number];
-    return withActivation(z, { push: conv, pull: (g) => tf.conv2dTranspose(g as tf.Tensor4D, w, inShape, strides, padding), held: [] });
+    return withActivation(z, {
+      push: conv,
+      pull: (g) => tf.conv2dTranspose(g as tf.Tensor4D, w, inShape, strides, padding),
+      held: [],
+    });
   }
   if (kind === 'Activation') {
     const a = activationStep(layer.activation as Activation, x);
@@ -131,6 +156,6 @@ export function linearizedJacobian(layer: tfl.layers.Layer, x: tf.Tensor): Linea
     symmetric: false,
     matvec: (v) => tf.tidy(() => steps.reduce((t, s) => s.push(t), tf.reshape(v, x.shape))),
     rmatvec: (u) => tf.tidy(() => steps.reduceRight((g, s) => s.pull(g), tf.reshape(u, shape))),
-    dispose
+    dispose,
   };
 }

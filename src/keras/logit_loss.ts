@@ -45,7 +45,10 @@ function compiledCrossEntropy(model: tfl.LayersModel): 'categorical' | 'sparse' 
  * the model ends in softmax and was compiled with (sparse) categorical cross-entropy; otherwise `compiledLoss` on
  * the model's output (prediction null).
  */
-export function exactLoss(model: tfl.LayersModel, compiledLoss: PerSampleLoss): { loss: PerSampleLoss; prediction: BatchFunction | null } {
+export function exactLoss(
+  model: tfl.LayersModel,
+  compiledLoss: PerSampleLoss,
+): { loss: PerSampleLoss; prediction: BatchFunction | null } {
   const kind = compiledCrossEntropy(model);
   const logits = kind == null ? null : logitsOf(model);
   if (kind == null || logits == null) return { loss: compiledLoss, prediction: null };

@@ -40,7 +40,9 @@ export function logitsOf(model: tfl.layers.Layer): BatchFunction | null {
   const { last, body } = found;
   const input = (x: tf.Tensor) => (body ? body(x) : x);
   const className = last.getClassName();
-  const activationLayer = className === 'Softmax' || (className === 'Activation' && isSoftmax((last as unknown as { activation: unknown }).activation));
+  const activationLayer =
+    className === 'Softmax' ||
+    (className === 'Activation' && isSoftmax((last as unknown as { activation: unknown }).activation));
   if (activationLayer) {
     if (body == null) return null; // a bare softmax layer: its logits are its input, x itself
     return input;

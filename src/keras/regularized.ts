@@ -41,7 +41,7 @@ const REGULARIZED_OPTIONS = [
   'name',
   'trainable',
   'weights',
-  'inputDType'
+  'inputDType',
 ] as const;
 
 /**
@@ -54,30 +54,49 @@ function wrapperArgs(args: RegularizedArgs): ConstructorParameters<typeof Wrappe
   }
   checkOptions(WHERE, args, REGULARIZED_OPTIONS, 'args');
   const layer = args.layer as unknown;
-  if (!(layer instanceof tfl.layers.Layer)) fail(WHERE, 'layer', 'must be a tf.layers.Layer or a tf.LayersModel', layer);
+  if (!(layer instanceof tfl.layers.Layer))
+    fail(WHERE, 'layer', 'must be a tf.layers.Layer or a tf.LayersModel', layer);
   const model = layer as unknown as { inputs?: unknown[]; outputs?: unknown[] };
-  if (Array.isArray(model.inputs) && Array.isArray(model.outputs) && (model.inputs.length !== 1 || model.outputs.length !== 1)) {
+  if (
+    Array.isArray(model.inputs) &&
+    Array.isArray(model.outputs) &&
+    (model.inputs.length !== 1 || model.outputs.length !== 1)
+  ) {
     throw new ValueError(
-      `${WHERE}: layer must take one input and return one output; got a model with ${model.inputs.length} inputs and ${model.outputs.length} outputs.`
+      `${WHERE}: layer must take one input and return one output; got a model with ${model.inputs.length} inputs and ${model.outputs.length} outputs.`,
     );
   }
   const inner = (model.inputs?.[0] as { shape?: tfl.Shape } | undefined)?.shape ?? layer.batchInputShape;
   const own = args.batchInputShape ?? (args.inputShape ? [args.batchSize ?? null, ...args.inputShape] : undefined);
   if (inner != null && own != null && (inner.length !== own.length || inner.some((d, i) => i > 0 && d !== own[i]))) {
-    fail(WHERE, 'inputShape', `must agree with the input shape of the wrapped layer, [${inner.slice(1).join(', ')}]`, own.slice(1));
+    fail(
+      WHERE,
+      'inputShape',
+      `must agree with the input shape of the wrapped layer, [${inner.slice(1).join(', ')}]`,
+      own.slice(1),
+    );
   }
   const adopted = own == null && inner != null ? { batchInputShape: inner } : {};
-  return { ...args, ...adopted, name: args.name ?? `regularized_${++instances}` } as ConstructorParameters<typeof Wrapper>[0];
+  return { ...args, ...adopted, name: args.name ?? `regularized_${++instances}` } as ConstructorParameters<
+    typeof Wrapper
+  >[0];
 }
 
 /** The wrapper's regularizers: one or more derivative regularizers, none of them a Hessian of the training loss. */
 function regularizerList(regularizers: unknown): DerivativeRegularizer[] {
   const list = Array.isArray(regularizers) ? regularizers : [regularizers];
   if (list.length === 0 || list.some((r) => !(r instanceof DerivativeRegularizer))) {
-    fail(WHERE, 'regularizers', 'must be one or more jr.regularizers.jacobian(...) / jr.regularizers.hessian(...)', regularizers);
+    fail(
+      WHERE,
+      'regularizers',
+      'must be one or more jr.regularizers.jacobian(...) / jr.regularizers.hessian(...)',
+      regularizers,
+    );
   }
   if (list.some((r) => r.kind === 'hessian' && (r as unknown as { scalar: string }).scalar === 'loss')) {
-    throw new ValueError(`${WHERE}: a Hessian of scalar 'loss' needs labels: pass it to jr.callbacks.regularization({data, regularizer}).`);
+    throw new ValueError(
+      `${WHERE}: a Hessian of scalar 'loss' needs labels: pass it to jr.callbacks.regularization({data, regularizer}).`,
+    );
   }
   return list as DerivativeRegularizer[];
 }
@@ -156,7 +175,9 @@ export class Regularized extends Wrapper {
   build(inputShape: tfl.Shape | tfl.Shape[]): void {
     requireDifferentiable('jr.layers.regularized', this.layer);
     if (Array.isArray(inputShape[0]) && inputShape.length !== 1) {
-      throw new ValueError(`${WHERE}: layer must take one input; got ${inputShape.length} inputs of shapes ${formatValue(inputShape)}.`);
+      throw new ValueError(
+        `${WHERE}: layer must take one input; got ${inputShape.length} inputs of shapes ${formatValue(inputShape)}.`,
+      );
     }
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     if (!this.layer.built) {
@@ -207,7 +228,13 @@ export class Regularized extends Wrapper {
       let total: tf.Scalar = tf.scalar(0);
       this.regularizers.forEach((r, i) => {
         if (!r.isDue(pending.step)) return;
-        const { loss, stats, read } = r.stepPenalty(this.layer, pending.x, { epoch: this.epoch, step: pending.step }, undefined, guarded);
+        const { loss, stats, read } = r.stepPenalty(
+          this.layer,
+          pending.x,
+          { epoch: this.epoch, step: pending.step },
+          undefined,
+          guarded,
+        );
         this.evaluations[i]++;
         this.pendingEstimates.put(this.key(i), stats, read);
         total = tf.add(total, loss);
@@ -220,16 +247,17 @@ export class Regularized extends Wrapper {
   getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),
-      regularizers: this.regularizers.map((r) => ({ className: r.getClassName(), config: r.getConfig() }))
+      regularizers: this.regularizers.map((r) => ({ className: r.getClassName(), config: r.getConfig() })),
     };
   }
 
   static fromConfig<T extends tf.serialization.Serializable>(
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
-    customObjects = {} as tf.serialization.ConfigDict
+    customObjects = {} as tf.serialization.ConfigDict,
   ): T {
-    if (config === null || typeof config !== 'object' || Array.isArray(config)) fail(WHERE, 'config', 'must be an object from getConfig()', config);
+    if (config === null || typeof config !== 'object' || Array.isArray(config))
+      fail(WHERE, 'config', 'must be an object from getConfig()', config);
     const { customObjects: nested, ...rest } = config as Record<string, unknown>;
     void nested; // tfjs adds the custom objects to a nested config; they come as the third argument too
     if (!Array.isArray(rest.regularizers)) {
@@ -239,10 +267,14 @@ export class Regularized extends Wrapper {
     if (layer === null || typeof layer !== 'object' || typeof layer.className !== 'string') {
       fail(WHERE, 'config.layer', 'must be a serialized layer {className, config}', layer);
     }
-    const regularizers = (rest.regularizers as Array<{ className: string; config: tf.serialization.ConfigDict }>).map((r, i) =>
-      deserializeRegistered<DerivativeRegularizer>(r, WHERE, `config.regularizers[${i}]`)
+    const regularizers = (rest.regularizers as Array<{ className: string; config: tf.serialization.ConfigDict }>).map(
+      (r, i) => deserializeRegistered<DerivativeRegularizer>(r, WHERE, `config.regularizers[${i}]`),
     );
-    return Wrapper.fromConfig(cls, { ...rest, regularizers } as unknown as tf.serialization.ConfigDict, customObjects) as T;
+    return Wrapper.fromConfig(
+      cls,
+      { ...rest, regularizers } as unknown as tf.serialization.ConfigDict,
+      customObjects,
+    ) as T;
   }
 }
 tf.serialization.registerClass(Regularized);

@@ -15,7 +15,14 @@ import { hessianOperator } from '../linalg/operators/hessian';
 import { jacobianOperator } from '../linalg/operators/jacobian';
 import { checkBound } from '../linalg/penalty';
 import { METHODS, Method } from '../linalg/spectral_norm';
-import { TARGETS, TARGET_RULE, TargetName, UserOperator, checkUserOperator, requireSquare } from '../linalg/targets/index';
+import {
+  TARGETS,
+  TARGET_RULE,
+  TargetName,
+  UserOperator,
+  checkUserOperator,
+  requireSquare,
+} from '../linalg/targets/index';
 import { linearizedJacobian } from './linearized_jacobian';
 import { Schedule, scheduleValue, validateSchedule } from './schedule';
 import { single } from './tfjs_internals';
@@ -80,7 +87,16 @@ export interface RegularizerContext {
 const factoryName = (r: DerivativeRegularizer) => `jr.regularizers.${r.kind}`;
 
 /** The options of {@link DerivativeRegularizerArgs}. */
-export const REGULARIZER_OPTIONS: readonly string[] = ['weight', 'target', 'method', 'iterations', 'every', 'squared', 'seed', 'bound'];
+export const REGULARIZER_OPTIONS: readonly string[] = [
+  'weight',
+  'target',
+  'method',
+  'iterations',
+  'every',
+  'squared',
+  'seed',
+  'bound',
+];
 
 /**
  * The constructor's options from what the user passed: a number is the weight (Keras' habit,
@@ -88,7 +104,8 @@ export const REGULARIZER_OPTIONS: readonly string[] = ['weight', 'target', 'meth
  */
 function regularizerArgs(where: string, args: unknown, known: readonly string[]): HessianRegularizerArgs {
   if (typeof args === 'number') return { weight: args };
-  const plain = args !== null && typeof args === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(args));
+  const plain =
+    args !== null && typeof args === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(args));
   if (args !== undefined && !plain) {
     fail(where, 'args', `must be the weight (a number) or an options object with keys ${known.join(', ')}`, args);
   }
@@ -102,12 +119,18 @@ function penaltyContext(where: string, model: unknown, x: unknown, context: unkn
   if (typeof model !== 'function' && !(model instanceof tfl.layers.Layer)) {
     fail(where, 'model', 'must be a tf.layers.Layer, a tf.LayersModel or a function x ↦ f(x)', model);
   }
-  if (!(x instanceof tf.Tensor) || x.rank < 1) fail(where, 'x', 'must be a tensor [B, ...] (a batch)', x instanceof tf.Tensor ? x.shape : x);
+  if (!(x instanceof tf.Tensor) || x.rank < 1)
+    fail(where, 'x', 'must be a tensor [B, ...] (a batch)', x instanceof tf.Tensor ? x.shape : x);
   const { epoch = 0, step = 0 } = checkOptions(where, context, ['epoch', 'step'], 'context');
   checkNumber(where, 'context.epoch', epoch, { min: 0 });
   checkInteger(where, 'context.step', step, 0);
   if (y !== undefined && !(y instanceof tf.Tensor && y.shape[0] === x.shape[0])) {
-    fail(where, 'y', `must be undefined or a tensor of labels [${x.shape[0]}, ...] (x's batch)`, y instanceof tf.Tensor ? y.shape : y);
+    fail(
+      where,
+      'y',
+      `must be undefined or a tensor of labels [${x.shape[0]}, ...] (x's batch)`,
+      y instanceof tf.Tensor ? y.shape : y,
+    );
   }
   return { epoch: epoch as number, step: step as number };
 }
@@ -148,9 +171,11 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
     this.squared = given(options.squared, true);
     this.seed = given(options.seed, null);
     this.bound = checkBound(factoryName(this), options.bound);
-    validateSchedule(where, 'weight', this.weight, (w) => (Number.isFinite(w) && w >= 0 ? null : 'must be a finite number ≥ 0'));
+    validateSchedule(where, 'weight', this.weight, (w) =>
+      Number.isFinite(w) && w >= 0 ? null : 'must be a finite number ≥ 0',
+    );
     validateSchedule(where, 'iterations', this.iterations, (n) =>
-      Number.isInteger(n) && n >= 1 && n <= MAX_ITERATIONS ? null : `must be an integer from 1 to ${MAX_ITERATIONS}`
+      Number.isInteger(n) && n >= 1 && n <= MAX_ITERATIONS ? null : `must be an integer from 1 to ${MAX_ITERATIONS}`,
     );
     if (typeof this.target === 'string') {
       if (!Object.prototype.hasOwnProperty.call(TARGETS, this.target)) fail(where, 'target', TARGET_RULE, this.target);
@@ -201,7 +226,12 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
    * The unweighted penalty of one batch and its per-sample estimate (see `jacobianPenalty`), for a function or a
    * layer / model (run in inference mode; a stack of built-in layers gets the linearized Jacobian).
    */
-  penalty(model: BatchFunction | tfl.layers.Layer, x: tf.Tensor, context: Partial<RegularizerContext> = {}, y?: tf.Tensor): DerivativePenalty {
+  penalty(
+    model: BatchFunction | tfl.layers.Layer,
+    x: tf.Tensor,
+    context: Partial<RegularizerContext> = {},
+    y?: tf.Tensor,
+  ): DerivativePenalty {
     const { epoch, step } = penaltyContext(`${factoryName(this)}(…).penalty`, model, x, context, y);
     const layer = model instanceof tfl.layers.Layer ? model : undefined;
     const f: BatchFunction = layer ? (z) => single(layer.call(z, { training: false })) : (model as BatchFunction);
@@ -211,7 +241,7 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
       iterations: scheduleValue(this.iterations, epoch),
       squared: this.squared,
       seed: this.seed == null ? undefined : this.seed + step,
-      bound: this.bound
+      bound: this.bound,
     });
   }
 
@@ -227,7 +257,7 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
     x: tf.Tensor,
     context: Partial<RegularizerContext> = {},
     y?: tf.Tensor,
-    guarded = false
+    guarded = false,
   ): StepPenalty {
     return tf.tidy(() => {
       // The tidy disposes σ and the vectors with every other intermediate; only the loss and the stats leave it.
@@ -236,7 +266,8 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
       if (this.bound != null) parts.push(tf.mean(tf.cast(tf.greater(sigma, this.bound), 'float32')));
       const stats = tf.stack(parts) as tf.Tensor1D;
       const weighted = tf.mul(this.weightAt(context.epoch ?? 0), penalty) as tf.Scalar;
-      if (guarded) return { loss: tf.where(tf.isFinite(penalty), weighted, tf.zerosLike(weighted)) as tf.Scalar, stats };
+      if (guarded)
+        return { loss: tf.where(tf.isFinite(penalty), weighted, tf.zerosLike(weighted)) as tf.Scalar, stats };
       const read = stats.dataSync() as Float32Array; // one read of all the stats
       return { loss: Number.isFinite(read[1]) ? weighted : tf.scalar(0), stats, read };
     });
@@ -251,7 +282,7 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
     model: BatchFunction | tfl.layers.Layer,
     x: tf.Tensor,
     context: Partial<RegularizerContext> = {},
-    y?: tf.Tensor
+    y?: tf.Tensor,
   ): WeightedPenalty {
     const { loss, stats, read } = this.stepPenalty(model, x, context, y);
     const [sigma, value, aboveBound] = read as Float32Array;
@@ -263,7 +294,7 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
     if (typeof this.target !== 'string') {
       throw new ValueError(
         `${factoryName(this)}: a user-operator target cannot be saved in a model config; ` +
-          `save the model without it, or use one of ${Object.keys(TARGETS).join(', ')}.`
+          `save the model without it, or use one of ${Object.keys(TARGETS).join(', ')}.`,
       );
     }
     return {
@@ -274,7 +305,7 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
       every: this.every,
       squared: this.squared,
       seed: this.seed,
-      bound: this.bound
+      bound: this.bound,
     };
   }
 }
@@ -289,7 +320,10 @@ export class JacobianRegularizer extends DerivativeRegularizer {
   protected operator(f: BatchFunction, x: tf.Tensor, _y?: tf.Tensor, layer?: tfl.layers.Layer): LinearOperator {
     return (layer && linearizedJacobian(layer, x)) ?? jacobianOperator(f, x);
   }
-  static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+  static fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
     return new cls(configArgs('jr.regularizers.jacobian', config));
   }
 }
@@ -338,7 +372,9 @@ export class HessianRegularizer extends DerivativeRegularizer {
     if (this.scalar === 'loss') {
       const loss = this.loss;
       if (y == null || loss == null) {
-        throw new ValueError("jr.regularizers.hessian: scalar 'loss' needs labels and a loss: use it with jr.callbacks.regularization({data, regularizer}).");
+        throw new ValueError(
+          "jr.regularizers.hessian: scalar 'loss' needs labels and a loss: use it with jr.callbacks.regularization({data, regularizer}).",
+        );
       }
       const predict = this.lossPrediction ?? f;
       g = (z) => loss(y, predict(z));
@@ -350,7 +386,10 @@ export class HessianRegularizer extends DerivativeRegularizer {
   getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), scalar: this.scalar };
   }
-  static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+  static fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
     return new cls(configArgs('jr.regularizers.hessian', config));
   }
 }

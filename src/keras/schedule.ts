@@ -16,7 +16,8 @@ export interface PiecewiseConstant {
 export type Schedule = number | PiecewiseConstant;
 
 const SCHEDULE_KEYS = ['boundaries', 'values'] as const;
-const SCHEDULE_RULE = 'must be a number or {boundaries: number[], values: number[]} with one more value than boundaries';
+const SCHEDULE_RULE =
+  'must be a number or {boundaries: number[], values: number[]} with one more value than boundaries';
 
 /**
  * The schedule's value at `epoch` (0-based).
@@ -36,20 +37,26 @@ export function scheduleValue(schedule: Schedule, epoch: number): number {
  * and values.length = boundaries.length + 1 (no other keys); every value passes `check`, which returns the rule it
  * breaks or null. Errors read "<where>: <parameter>[.values[i]] <rule>; got <value>."
  */
-export function validateSchedule(where: string, parameter: string, schedule: unknown, check: (value: number) => string | null): void {
+export function validateSchedule(
+  where: string,
+  parameter: string,
+  schedule: unknown,
+  check: (value: number) => string | null,
+): void {
   if (typeof schedule === 'number') {
     const rule = check(schedule);
     if (rule) fail(where, parameter, rule, schedule);
     return;
   }
-  if (schedule === null || typeof schedule !== 'object' || Array.isArray(schedule)) fail(where, parameter, SCHEDULE_RULE, schedule);
+  if (schedule === null || typeof schedule !== 'object' || Array.isArray(schedule))
+    fail(where, parameter, SCHEDULE_RULE, schedule);
   checkOptions(where, schedule, SCHEDULE_KEYS, parameter);
   const { boundaries, values } = schedule as Partial<PiecewiseConstant>;
   if (!Array.isArray(boundaries) || !Array.isArray(values) || values.length !== boundaries.length + 1) {
     fail(where, parameter, SCHEDULE_RULE, schedule);
   }
   const increasing = boundaries.every(
-    (b, i) => typeof b === 'number' && Number.isFinite(b) && b >= 0 && (i === 0 || b > boundaries[i - 1])
+    (b, i) => typeof b === 'number' && Number.isFinite(b) && b >= 0 && (i === 0 || b > boundaries[i - 1]),
   );
   if (!increasing) fail(where, `${parameter}.boundaries`, 'must be increasing epochs ≥ 0', boundaries);
   values.forEach((v, i) => {

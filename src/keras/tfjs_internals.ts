@@ -9,7 +9,9 @@ import { ValueError, checkOptions, fail } from '../errors';
 function registered(className: string): unknown {
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
   if (entry == null) {
-    throw new ValueError(`tfjs-jacobian-reg: '${className}' is not registered: import '@tensorflow/tfjs-layers' before this package.`);
+    throw new ValueError(
+      `tfjs-jacobian-reg: '${className}' is not registered: import '@tensorflow/tfjs-layers' before this package.`,
+    );
   }
   return entry[0];
 }
@@ -25,12 +27,14 @@ export const Wrapper = Object.getPrototypeOf(registered('TimeDistributed')) as t
 export function deserializeRegistered<T>(
   value: { className: string; config: tf.serialization.ConfigDict },
   where = 'tfjs-jacobian-reg',
-  parameter = 'config'
+  parameter = 'config',
 ): T {
   checkOptions(where, value, ['className', 'config'], parameter);
   const { className, config } = (value ?? {}) as { className?: unknown; config?: unknown };
-  if (typeof className !== 'string') fail(where, `${parameter}.className`, 'must be a registered class name', className);
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) fail(where, `${parameter}.config`, 'must be an object', config);
+  if (typeof className !== 'string')
+    fail(where, `${parameter}.className`, 'must be a registered class name', className);
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    fail(where, `${parameter}.config`, 'must be an object', config);
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
   if (entry == null) {
     fail(
@@ -38,7 +42,7 @@ export function deserializeRegistered<T>(
       `${parameter}.className`,
       'must name a registered class',
       className,
-      "Import 'tfjs-jacobian-reg' (and the package that defines the class) before loading."
+      "Import 'tfjs-jacobian-reg' (and the package that defines the class) before loading.",
     );
   }
   const [cls, fromConfig] = entry;
@@ -48,7 +52,8 @@ export function deserializeRegistered<T>(
 /** The single tensor of a layer's inputs / outputs; `where` names the caller in the error for a list of several. */
 export function single(x: tf.Tensor | tf.Tensor[], where = 'tfjs-jacobian-reg'): tf.Tensor {
   if (Array.isArray(x)) {
-    if (x.length !== 1) throw new ValueError(`${where}: the layer must take and return exactly one tensor; got ${x.length} tensors.`);
+    if (x.length !== 1)
+      throw new ValueError(`${where}: the layer must take and return exactly one tensor; got ${x.length} tensors.`);
     return x[0];
   }
   return x;

@@ -8,18 +8,25 @@ import { ValueError, fail, formatValue } from '../errors';
 export function checkBatchApply(
   where: string,
   apply: (q: tf.Tensor2D) => tf.Tensor2D,
-  start: tf.Tensor2D
+  start: tf.Tensor2D,
 ): (q: tf.Tensor2D) => tf.Tensor2D {
   if (typeof apply !== 'function') fail(where, 'apply', 'must be a function q[B, d] ↦ S q [B, d]', apply);
   if (!(start instanceof tf.Tensor) || start.rank !== 2 || start.size === 0) {
-    fail(where, 'start', 'must be a non-empty tensor [B, d] (one start vector per sample)', start instanceof tf.Tensor ? start.shape : start);
+    fail(
+      where,
+      'start',
+      'must be a non-empty tensor [B, d] (one start vector per sample)',
+      start instanceof tf.Tensor ? start.shape : start,
+    );
   }
   const [b, d] = start.shape;
   return (q) => {
     const result = apply(q);
     if (!(result instanceof tf.Tensor) || result.rank !== 2 || result.shape[0] !== b || result.shape[1] !== d) {
       const got = result instanceof tf.Tensor ? `shape [${result.shape.join(', ')}]` : formatValue(result);
-      throw new ValueError(`${where}: apply(q) must return a tensor of shape [${b}, ${d}] (the start's shape); got ${got}.`);
+      throw new ValueError(
+        `${where}: apply(q) must return a tensor of shape [${b}, ${d}] (the start's shape); got ${got}.`,
+      );
     }
     return result;
   };

@@ -5,7 +5,10 @@ import { symmetricEigen, topIndex } from './symmetric_eigen';
  * Exact top eigenpair of small dense symmetric matrices S[B, d, d] (float64 Jacobi on the host): the reference
  * the estimators are compared with. `which` as in Lanczos.
  */
-export function exactTopEigen(s: tf.Tensor3D, which: 'largest' | 'largestMagnitude'): { values: number[]; vectors: tf.Tensor2D } {
+export function exactTopEigen(
+  s: tf.Tensor3D,
+  which: 'largest' | 'largestMagnitude',
+): { values: number[]; vectors: tf.Tensor2D } {
   const matrices = s.arraySync();
   const pairs = matrices.map((m) => {
     const { values, vectors } = symmetricEigen(m);

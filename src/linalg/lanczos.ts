@@ -51,7 +51,9 @@ export interface RitzPair {
 /** Top Ritz pair of the tridiagonal (α, β): θ, its coefficients s in the Lanczos basis, and residual β_k |s_k|. */
 export function topRitzPair(alphas: number[], betas: number[], which: Which): RitzPair {
   const k = alphas.length;
-  const t = alphas.map((a, i) => alphas.map((_, j) => (i === j ? a : Math.abs(i - j) === 1 ? betas[Math.min(i, j)] : 0)));
+  const t = alphas.map((a, i) =>
+    alphas.map((_, j) => (i === j ? a : Math.abs(i - j) === 1 ? betas[Math.min(i, j)] : 0)),
+  );
   const { values, vectors } = symmetricEigen(t);
   const top = topIndex(values, which);
   const s = vectors[top];
@@ -65,10 +67,20 @@ const LANCZOS_OPTIONS = ['steps', 'reorthogonalize', 'tol', 'breakdownTol', 'whi
  * Runs Lanczos on y ↦ S y (batched [B, d] → [B, d]) from start[B, d] (normalized here).
  * @throws ValueError for an unknown option or a bad value, a start that is not [B, d], or apply(q) not [B, d].
  */
-export function lanczos(apply: (q: tf.Tensor2D) => tf.Tensor2D, start: tf.Tensor2D, options: LanczosOptions): LanczosResult {
+export function lanczos(
+  apply: (q: tf.Tensor2D) => tf.Tensor2D,
+  start: tf.Tensor2D,
+  options: LanczosOptions,
+): LanczosResult {
   const where = 'jr.lanczos';
   checkOptions(where, options, LANCZOS_OPTIONS);
-  const { steps: maxProducts, reorthogonalize = true, tol = 1e-4, breakdownTol = 1e-6, which = 'largest' } = options ?? ({} as LanczosOptions);
+  const {
+    steps: maxProducts,
+    reorthogonalize = true,
+    tol = 1e-4,
+    breakdownTol = 1e-6,
+    which = 'largest',
+  } = options ?? ({} as LanczosOptions);
   checkInteger(where, 'steps', maxProducts, 1);
   checkBoolean(where, 'reorthogonalize', reorthogonalize);
   checkNumber(where, 'tol', tol, { min: 0 });
@@ -86,7 +98,7 @@ export function lanczos(apply: (q: tf.Tensor2D) => tf.Tensor2D, start: tf.Tensor
   for (let j = 0; j < maxSteps; j++) {
     const q = basis[j];
     const previous = j > 0 ? basis[j - 1] : null;
-    const previousBeta = betas.map((b) => (j > 0 ? b[j - 1] ?? 0 : 0));
+    const previousBeta = betas.map((b) => (j > 0 ? (b[j - 1] ?? 0) : 0));
     const [w, alpha, beta] = tf.tidy(() => {
       let w: tf.Tensor2D = apply(q);
       const alpha = rowDot(w, q);
@@ -129,7 +141,10 @@ export function lanczos(apply: (q: tf.Tensor2D) => tf.Tensor2D, start: tf.Tensor
   const steps = basis.length;
   const vectors = tf.tidy(() => {
     const coefficients = ritz.map((r) => [...r.coefficients, ...new Array(steps - r.coefficients.length).fill(0)]);
-    const combined = tf.sum(tf.mul(tf.stack(basis, 1), tf.expandDims(tf.tensor2d(coefficients, [batchSize, steps]), 2)), 1);
+    const combined = tf.sum(
+      tf.mul(tf.stack(basis, 1), tf.expandDims(tf.tensor2d(coefficients, [batchSize, steps]), 2)),
+      1,
+    );
     return normalizeRows(combined as tf.Tensor2D);
   });
   basis.forEach((q) => q.dispose());

@@ -47,7 +47,7 @@ export function makeOperator(
   name: string,
   shapes: Pick<LinearOperator, 'batchSize' | 'inShape' | 'outShape'>,
   products: OperatorProducts,
-  label = ''
+  label = '',
 ): LinearOperator {
   const { batchSize, inShape, outShape } = shapes;
   const inFull = [batchSize, ...inShape];
@@ -65,7 +65,7 @@ export function makeOperator(
       checkShape(name, `${label}rmatvec(u): u`, u, outFull, ' (batch and outShape)');
       return checkShape(name, `${label}rmatvec(u)`, products.rmatvec(u), inFull, ' (batch and inShape)', 'return');
     },
-    dispose: () => products.dispose?.()
+    dispose: () => products.dispose?.(),
   };
 }
 
@@ -73,7 +73,14 @@ export function makeOperator(
  * Checks that `t` is a tensor of shape `expected`: "<where>: <what> must be a tensor of shape [2, 3] (batch and inShape); got
  * shape [2, 4]." (`verb` 'return' reads "must return a tensor of shape").
  */
-export function checkShape(where: string, what: string, t: unknown, expected: number[], role = '', verb: 'have' | 'return' = 'have'): tf.Tensor {
+export function checkShape(
+  where: string,
+  what: string,
+  t: unknown,
+  expected: number[],
+  role = '',
+  verb: 'have' | 'return' = 'have',
+): tf.Tensor {
   const rule = `${verb === 'have' ? 'must be a tensor of shape' : 'must return a tensor of shape'} [${expected.join(', ')}]${role}`;
   if (!(t instanceof tf.Tensor)) fail(where, what, rule, t);
   const shape = (t as tf.Tensor).shape;
@@ -89,7 +96,12 @@ export function checkShape(where: string, what: string, t: unknown, expected: nu
  */
 export function checkOperator(where: string, op: unknown, parameter = 'operator'): LinearOperator {
   if (op === null || typeof op !== 'object') {
-    fail(where, parameter, 'must be a LinearOperator {batchSize, inShape, outShape, symmetric, matvec, rmatvec, dispose}', op);
+    fail(
+      where,
+      parameter,
+      'must be a LinearOperator {batchSize, inShape, outShape, symmetric, matvec, rmatvec, dispose}',
+      op,
+    );
   }
   const o = op as Record<string, unknown>;
   checkInteger(where, `${parameter}.batchSize`, o.batchSize, 1);
@@ -109,7 +121,12 @@ export function checkOperator(where: string, op: unknown, parameter = 'operator'
 /** `op` with every product checked (see {@link makeOperator}), after checking its fields; for operators from users. */
 export function checkedOperator(where: string, op: unknown, parameter = 'operator'): LinearOperator {
   const o = checkOperator(where, op, parameter);
-  const products = { symmetric: o.symmetric, matvec: (v: tf.Tensor) => o.matvec(v), rmatvec: (u: tf.Tensor) => o.rmatvec(u), dispose: () => o.dispose() };
+  const products = {
+    symmetric: o.symmetric,
+    matvec: (v: tf.Tensor) => o.matvec(v),
+    rmatvec: (u: tf.Tensor) => o.rmatvec(u),
+    dispose: () => o.dispose(),
+  };
   return makeOperator(where, o, products, `${parameter}.`);
 }
 

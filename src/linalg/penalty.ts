@@ -24,9 +24,15 @@ export function checkBound(where: string, value: unknown): number | null {
 }
 
 /** Per sample [B]: s_b = Σᵢ ‖v_{b,i}ᵀ M_b‖² (output space; ‖M_b v_{b,i}‖² in input space), vectors held fixed. */
-export function projectedSquares(m: LinearOperator, estimate: Pick<SpectralNormEstimate, 'vectors' | 'space'>): tf.Tensor1D {
-  return tf.tidy(() =>
-    tf.addN(tf.unstack(estimate.vectors, 1).map((v) => tf.sum(tf.square(project(m, estimate.space, v)), 1))) as tf.Tensor1D
+export function projectedSquares(
+  m: LinearOperator,
+  estimate: Pick<SpectralNormEstimate, 'vectors' | 'space'>,
+): tf.Tensor1D {
+  return tf.tidy(
+    () =>
+      tf.addN(
+        tf.unstack(estimate.vectors, 1).map((v) => tf.sum(tf.square(project(m, estimate.space, v)), 1)),
+      ) as tf.Tensor1D,
   );
 }
 
@@ -49,6 +55,10 @@ export function meanPenalty(squares: tf.Tensor1D, options: PenaltyOptions = {}):
  * vector this is σ_max², and where σ_max is simple its weight gradient is that of σ_max² (v is stationary). Compute
  * the estimate with `noGradient` and this inside the loss, so the gradient flows through M but not through v.
  */
-export function spectralPenalty(m: LinearOperator, estimate: SpectralNormEstimate, options: PenaltyOptions = {}): tf.Scalar {
+export function spectralPenalty(
+  m: LinearOperator,
+  estimate: SpectralNormEstimate,
+  options: PenaltyOptions = {},
+): tf.Scalar {
   return tf.tidy(() => meanPenalty(projectedSquares(m, estimate), options));
 }

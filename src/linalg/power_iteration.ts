@@ -16,7 +16,11 @@ export interface PowerIterationResult {
  * Batched power iteration q_{j+1} = S q_j / ‖S q_j‖ for `steps` products with S, from start[B, d].
  * @throws ValueError unless steps is an integer ≥ 1, start a [B, d] tensor and apply(q) [B, d].
  */
-export function powerIteration(apply: (q: tf.Tensor2D) => tf.Tensor2D, start: tf.Tensor2D, steps: number): PowerIterationResult {
+export function powerIteration(
+  apply: (q: tf.Tensor2D) => tf.Tensor2D,
+  start: tf.Tensor2D,
+  steps: number,
+): PowerIterationResult {
   checkInteger('jr.powerIteration', 'steps', steps, 1);
   apply = checkBatchApply('jr.powerIteration', apply, start);
   let q = normalizeRows(start);

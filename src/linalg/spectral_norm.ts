@@ -85,7 +85,8 @@ export function checkSpectralNormOptions(where: string, options: SpectralNormOpt
   const { method, iterations, seed, tol, reorthogonalize } = options;
   if (method !== undefined) checkOneOf(where, 'method', method, METHODS);
   if (iterations !== undefined) checkInteger(where, 'iterations', iterations, 1);
-  if (seed != null && !(typeof seed === 'number' && Number.isInteger(seed))) fail(where, 'seed', 'must be an integer or undefined', seed);
+  if (seed != null && !(typeof seed === 'number' && Number.isInteger(seed)))
+    fail(where, 'seed', 'must be an integer or undefined', seed);
   if (tol !== undefined) checkNumber(where, 'tol', tol, { min: 0 });
   if (reorthogonalize !== undefined) checkBoolean(where, 'reorthogonalize', reorthogonalize);
 }
@@ -96,7 +97,11 @@ export function checkSpectralNormOptions(where: string, options: SpectralNormOpt
  * @throws ValueError for an unknown option or a bad value, an operator without its fields, or a product of the
  * wrong shape.
  */
-export function estimateSpectralNorm(m: LinearOperator, options: SpectralNormOptions = {}, where = 'jr.estimateSpectralNorm'): SpectralNormEstimate {
+export function estimateSpectralNorm(
+  m: LinearOperator,
+  options: SpectralNormOptions = {},
+  where = 'jr.estimateSpectralNorm',
+): SpectralNormEstimate {
   checkOptions(where, options, SPECTRAL_NORM_OPTIONS);
   checkSpectralNormOptions(where, options);
   m = checkedOperator(where, m);
@@ -124,10 +129,20 @@ export function estimateSpectralNorm(m: LinearOperator, options: SpectralNormOpt
   if (method === 'exact') {
     const { values, vectors } = tf.tidy(() => {
       const mat = dense(m); // [B, rows, cols]
-      const s = space === 'self' ? mat : space === 'output' ? tf.matMul(mat, mat, false, true) : tf.matMul(mat, mat, true, false);
+      const s =
+        space === 'self'
+          ? mat
+          : space === 'output'
+            ? tf.matMul(mat, mat, false, true)
+            : tf.matMul(mat, mat, true, false);
       return exactTopEigen(s as tf.Tensor3D, which);
     });
-    return { sigma: toSigma(values), vectors: single(vectors), space, products: Math.min(sizeOf(m.inShape), sizeOf(m.outShape)) };
+    return {
+      sigma: toSigma(values),
+      vectors: single(vectors),
+      space,
+      products: Math.min(sizeOf(m.inShape), sizeOf(m.outShape)),
+    };
   }
   const start = randomUnitRows(m.batchSize, dim, seed);
   try {
@@ -139,7 +154,7 @@ export function estimateSpectralNorm(m: LinearOperator, options: SpectralNormOpt
       steps: iterations,
       which,
       tol: options.tol,
-      reorthogonalize: options.reorthogonalize
+      reorthogonalize: options.reorthogonalize,
     });
     return { sigma: toSigma(values), vectors: single(vectors), space, products: steps * perGram };
   } finally {
@@ -153,7 +168,10 @@ export function estimateSpectralNorm(m: LinearOperator, options: SpectralNormOpt
  */
 export function randomProjections(m: LinearOperator, count: number, seed?: number): tf.Tensor3D {
   checkInteger('jr.randomProjections', 'count', count, 1);
-  if (seed != null && !Number.isInteger(seed)) fail('jr.randomProjections', 'seed', 'must be an integer or undefined', seed);
+  if (seed != null && !Number.isInteger(seed))
+    fail('jr.randomProjections', 'seed', 'must be an integer or undefined', seed);
   const dim = spaceDim(m, chooseSpace(m));
-  return tf.tidy(() => tf.div(tf.randomNormal([m.batchSize, count, dim], 0, 1, 'float32', seed), Math.sqrt(count)) as tf.Tensor3D);
+  return tf.tidy(
+    () => tf.div(tf.randomNormal([m.batchSize, count, dim], 0, 1, 'float32', seed), Math.sqrt(count)) as tf.Tensor3D,
+  );
 }

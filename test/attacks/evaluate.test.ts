@@ -1,7 +1,18 @@
 /** jr.attacks.evaluate against closed-form minimal adversarial distances of linear classifiers. */
 import * as tf from '@tensorflow/tfjs-core';
 import * as jr from '../../src';
-import { Linear, Norm, argmax, denseModel, distance, logitsOf, randomLinear, stream, towards, worstMargin } from './linear';
+import {
+  Linear,
+  Norm,
+  argmax,
+  denseModel,
+  distance,
+  logitsOf,
+  randomLinear,
+  stream,
+  towards,
+  worstMargin,
+} from './linear';
 
 const EPSILON = 0.3;
 const FAST = { steps: 30, queries: 300, clip: [-20, 20] as [number, number] };
@@ -47,7 +58,10 @@ describe.each(['linf', 'l2'] as const)('evaluate, %s, linear 4-class classifier'
     // gap above it (the attacks reach the optimum).
     data.x.forEach((row, n) => {
       const worst = worstMargin(m, norm, row, data.y[n], EPSILON);
-      const clean = logitsOf(m, row).reduce((best, v, c) => (c === data.y[n] ? best : Math.min(best, logitsOf(m, row)[data.y[n]] - v)), Infinity);
+      const clean = logitsOf(m, row).reduce(
+        (best, v, c) => (c === data.y[n] ? best : Math.min(best, logitsOf(m, row)[data.y[n]] - v)),
+        Infinity,
+      );
       expect(r.margins[n]).toBeGreaterThanOrEqual(worst - 1e-4);
       expect(r.margins[n]).toBeLessThanOrEqual(worst + 0.01 * (clean - worst) + 1e-4);
     });
@@ -96,7 +110,7 @@ describe('evaluate, bookkeeping', () => {
       await jr.attacks.evaluate(model, x, y, options),
       await jr.attacks.evaluate(model, x, y, options),
       // Square's random search stops short of the optimum in 50 queries, so its end point depends on the seed.
-      await jr.attacks.evaluate(model, x, y, { ...options, attacks: ['square'] })
+      await jr.attacks.evaluate(model, x, y, { ...options, attacks: ['square'] }),
     ];
     const d = await jr.attacks.evaluate(model, x, y, { ...options, attacks: ['square'], seed: 4 });
     expect(Array.from(a.adversarial.dataSync())).toEqual(Array.from(b.adversarial.dataSync()));
@@ -114,7 +128,7 @@ describe('evaluate, bookkeeping', () => {
       attacks: ['fgsm', 'pgd'],
       steps: 5,
       batchSize: 4,
-      onProgress: (p) => seen.push(`${p.attack}:${p.done}/${p.total}`)
+      onProgress: (p) => seen.push(`${p.attack}:${p.done}/${p.total}`),
     });
     expect(seen.slice(0, 3)).toEqual(['fgsm:4/9', 'fgsm:8/9', 'fgsm:9/9']);
     expect(Object.keys(res.perAttack)).toEqual(['fgsm', 'pgd']);
@@ -128,12 +142,14 @@ describe('evaluate, bookkeeping', () => {
       [{ epsilon: 0.1, attacks: ['fgsm', 'fgsm'] }, /attacks must not repeat an attack/],
       [{ epsilon: 0.1, step: 10 }, /unknown option 'step' \(did you mean 'steps'\?\)/],
       [{ epsilon: 0.1, clip: [1, 0] }, /clip must be \[lo, hi\] with finite lo < hi/],
-      [{ epsilon: 0.1, clip: [0.5, 1] }, /x must lie in the clip range \[0\.5, 1\]/]
+      [{ epsilon: 0.1, clip: [0.5, 1] }, /x must lie in the clip range \[0\.5, 1\]/],
     ];
     for (const [options, message] of bad) {
       await expect(jr.attacks.evaluate(model, x, y, options as jr.EvaluateOptions)).rejects.toThrow(message);
     }
-    await expect(jr.attacks.evaluate(model, x, tf.zeros([3]), { epsilon: 0.1 })).rejects.toThrow(/y must have one row per sample of x \(10\)/);
+    await expect(jr.attacks.evaluate(model, x, tf.zeros([3]), { epsilon: 0.1 })).rejects.toThrow(
+      /y must have one row per sample of x \(10\)/,
+    );
     expect(tf.memory().numTensors).toBe(before + 1); // the tf.zeros above
     tf.dispose([x, y]);
   });

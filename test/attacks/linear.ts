@@ -43,7 +43,12 @@ export function distance(m: Linear, norm: Norm, x: number[], y: number): { d: nu
   let best = { d: Infinity, j: -1 };
   m.W.forEach((w, j) => {
     if (j === y) return;
-    const d = (z[y] - z[j]) / dualNorm(norm, m.W[y].map((v, i) => v - w[i]));
+    const d =
+      (z[y] - z[j]) /
+      dualNorm(
+        norm,
+        m.W[y].map((v, i) => v - w[i]),
+      );
     if (d < best.d) best = { d, j };
   });
   return best;
@@ -52,7 +57,19 @@ export function distance(m: Linear, norm: Norm, x: number[], y: number): { d: nu
 /** min over the ε-ball of z_y − max_{j≠y} z_j: min_j (z_y − z_j − ε‖w_y − w_j‖_*). */
 export function worstMargin(m: Linear, norm: Norm, x: number[], y: number, epsilon: number): number {
   const z = logitsOf(m, x);
-  return Math.min(...m.W.map((w, j) => (j === y ? Infinity : z[y] - z[j] - epsilon * dualNorm(norm, m.W[y].map((v, i) => v - w[i])))));
+  return Math.min(
+    ...m.W.map((w, j) =>
+      j === y
+        ? Infinity
+        : z[y] -
+          z[j] -
+          epsilon *
+            dualNorm(
+              norm,
+              m.W[y].map((v, i) => v - w[i]),
+            ),
+    ),
+  );
 }
 
 /** The unit-norm direction (in `norm`) that lowers z_y − z_j fastest. */
@@ -66,13 +83,20 @@ export function towards(m: Linear, norm: Norm, y: number, j: number): number[] {
 /** A dense layer computing z = W x + b, with an optional activation. */
 export function denseModel({ W, b }: Linear, activation?: 'softmax'): tfl.LayersModel {
   const kernel = tf.tensor2d(W[0].map((_, i) => W.map((w) => w[i]))); // [D, C]
-  return tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [W[0].length], units: W.length, activation, weights: [kernel, tf.tensor1d(b)] })] });
+  return tfl.sequential({
+    layers: [
+      tfl.layers.dense({ inputShape: [W[0].length], units: W.length, activation, weights: [kernel, tf.tensor1d(b)] }),
+    ],
+  });
 }
 
 /** A random C × D linear classifier. */
 export function randomLinear(c: number, d: number, seed: number): Linear {
   const r = stream(seed);
-  return { W: Array.from({ length: c }, () => Array.from({ length: d }, () => 2 * r() - 1)), b: Array.from({ length: c }, () => 0.2 * (r() - 0.5)) };
+  return {
+    W: Array.from({ length: c }, () => Array.from({ length: d }, () => 2 * r() - 1)),
+    b: Array.from({ length: c }, () => 0.2 * (r() - 0.5)),
+  };
 }
 
 export function argmax(v: number[]): number {

@@ -44,15 +44,27 @@ describe('logits', () => {
     const first = await jr.attacks.evaluate(model, x, y, { epsilon: 0 });
     const second = await jr.attacks.evaluate(model, x, y, { epsilon: 0 });
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0][0])).toMatch(/^jr\.attacks\.evaluate: .*probabilities.*\{logits: modelOrFunction\}.*docs\/ATTACKS\.md/);
+    expect(String(warn.mock.calls[0][0])).toMatch(
+      /^jr\.attacks\.evaluate: .*probabilities.*\{logits: modelOrFunction\}.*docs\/ATTACKS\.md/,
+    );
     // Margins of probabilities: p_y − max_{j≠y} p_j, computed here from softmax of the closed-form logits.
     rows.forEach((row, n) => {
       const z = logitsOf(m, row);
       const p = z.map((v) => Math.exp(v) / z.reduce((s, t) => s + Math.exp(t), 0));
       expect(first.margins[n]).toBeCloseTo(p[labels[n]] - Math.max(...p.filter((_, c) => c !== labels[n])), 5);
     });
-    const viaFunction = await jr.attacks.evaluate(model, x, y, { epsilon: EPSILON, steps: 30, queries: 100, logits: (v) => (model.layers[0] as tfl.LayersModel).apply(v) as tf.Tensor });
-    const viaModel = await jr.attacks.evaluate(model, x, y, { epsilon: EPSILON, steps: 30, queries: 100, logits: model.layers[0] as tfl.LayersModel });
+    const viaFunction = await jr.attacks.evaluate(model, x, y, {
+      epsilon: EPSILON,
+      steps: 30,
+      queries: 100,
+      logits: (v) => (model.layers[0] as tfl.LayersModel).apply(v) as tf.Tensor,
+    });
+    const viaModel = await jr.attacks.evaluate(model, x, y, {
+      epsilon: EPSILON,
+      steps: 30,
+      queries: 100,
+      logits: model.layers[0] as tfl.LayersModel,
+    });
     rows.forEach((row, n) => {
       expect(viaFunction.margins[n]).toBeCloseTo(worstMargin(m, 'linf', row, labels[n], EPSILON), 4);
       expect(viaModel.margins[n]).toBe(viaFunction.margins[n]);
@@ -64,14 +76,18 @@ describe('logits', () => {
   it('losses on logits: CE = logSumExp(z) − z_y, margin = max_{j≠y} z_j − z_y, DLR = −(z_y − max_{j≠y} z_j)/(z_π1 − z_π3)', () => {
     const z = [
       [2, -1, 0.5, 3],
-      [0, 0, 1, -2]
+      [0, 0, 1, -2],
     ];
     const y = [0, 2];
     const expected = z.map((row, n) => {
       const others = Math.max(...row.filter((_, c) => c !== y[n]));
       const sorted = [...row].sort((a, b) => b - a);
       const lse = Math.log(row.reduce((s, t) => s + Math.exp(t), 0));
-      return { ce: lse - row[y[n]], margin: others - row[y[n]], dlr: -(row[y[n]] - others) / (sorted[0] - sorted[2] + 1e-12) };
+      return {
+        ce: lse - row[y[n]],
+        margin: others - row[y[n]],
+        dlr: -(row[y[n]] - others) / (sorted[0] - sorted[2] + 1e-12),
+      };
     });
     const [zt, yt] = [tf.tensor2d(z), tf.tensor1d(y, 'int32')];
     const { crossEntropy, margin, dlr } = jr.attacks.losses;

@@ -18,7 +18,10 @@ const D = 20;
 function roundingModel(): tfl.LayersModel {
   const kernel = tf.tensor2d(Array.from({ length: D }, () => [0, 1]));
   return tfl.sequential({
-    layers: [new Round({ inputShape: [D] }), tfl.layers.dense({ units: 2, weights: [kernel, tf.tensor1d([D - 0.5, 0])] })]
+    layers: [
+      new Round({ inputShape: [D] }),
+      tfl.layers.dense({ units: 2, weights: [kernel, tf.tensor1d([D - 0.5, 0])] }),
+    ],
   });
 }
 
@@ -29,7 +32,11 @@ describe('masked gradient (rounding)', () => {
     const x = tf.fill([3, D], 0.3);
     const y = tf.zeros([3], 'int32');
     const before = tf.memory().numTensors;
-    const gradientOnly = await jr.attacks.evaluate(model, x, y, { epsilon: 0.25, attacks: ['apgd-ce', 'apgd-dlr', 'pgd', 'fgsm'], steps: 20 });
+    const gradientOnly = await jr.attacks.evaluate(model, x, y, {
+      epsilon: 0.25,
+      attacks: ['apgd-ce', 'apgd-dlr', 'pgd', 'fgsm'],
+      steps: 20,
+    });
     expect(gradientOnly.robustAccuracy).toBe(1);
     const full = await jr.attacks.evaluate(model, x, y, { epsilon: 0.25, steps: 20, queries: 500 });
     expect(full.cleanAccuracy).toBe(1);
@@ -49,9 +56,21 @@ describe('masked gradient (rounding)', () => {
     const logits = (v: tf.Tensor) => tf.stack([tf.fill([v.shape[0]], 4.5), tf.sum(tf.round(v), 1)], 1);
     const x = tf.fill([2, 64], 0.3);
     const y = tf.zeros([2], 'int32');
-    const gradientOnly = await jr.attacks.evaluate(model, x, y, { norm: 'l2', epsilon: 0.7, logits, attacks: ['apgd-ce', 'apgd-dlr'], steps: 20 });
+    const gradientOnly = await jr.attacks.evaluate(model, x, y, {
+      norm: 'l2',
+      epsilon: 0.7,
+      logits,
+      attacks: ['apgd-ce', 'apgd-dlr'],
+      steps: 20,
+    });
     expect(gradientOnly.robustAccuracy).toBe(1);
-    const withSquare = await jr.attacks.evaluate(model, x, y, { norm: 'l2', epsilon: 0.7, logits, steps: 20, queries: 500 });
+    const withSquare = await jr.attacks.evaluate(model, x, y, {
+      norm: 'l2',
+      epsilon: 0.7,
+      logits,
+      steps: 20,
+      queries: 500,
+    });
     expect(withSquare.robustAccuracy).toBe(0);
     expect(Array.from(withSquare.margins).every((m) => m <= -0.5)).toBe(true);
     const norms = tf.tidy(() => tf.sqrt(tf.sum(tf.square(tf.sub(withSquare.adversarial, x)), 1)).dataSync());

@@ -41,7 +41,9 @@ describe.each(BACKENDS)('inference-mode penalty on %s', (backend) => {
   });
 
   it('dropout in training mode: the penalty equals the inference-mode penalty (no mask)', () => {
-    const inner = tfl.sequential({ layers: [dense(6, 1, 'tanh', [3]), tfl.layers.dropout({ rate: 0.5, seed: 2 }), dense(2, 3)] });
+    const inner = tfl.sequential({
+      layers: [dense(6, 1, 'tanh', [3]), tfl.layers.dropout({ rate: 0.5, seed: 2 }), dense(2, 3)],
+    });
     const wrapper = jr.layers.regularized({ layer: inner, inputShape: [3], regularizers: regularizer() });
     tfl.sequential({ layers: [wrapper] });
     const x = seededNormal([4, 3], 17);
@@ -57,7 +59,11 @@ describe.each(BACKENDS)('inference-mode penalty on %s', (backend) => {
 
   it('batchNormalization in training mode: the penalty uses the moving statistics and does not update them', () => {
     const bn = tfl.layers.batchNormalization({
-      momentum: 0.5, gammaInitializer: posInit(5), betaInitializer: init(6, 0.3), movingMeanInitializer: init(7, 0.3), movingVarianceInitializer: posInit(8)
+      momentum: 0.5,
+      gammaInitializer: posInit(5),
+      betaInitializer: init(6, 0.3),
+      movingMeanInitializer: init(7, 0.3),
+      movingVarianceInitializer: posInit(8),
     });
     const inner = tfl.sequential({ layers: [dense(3, 1, 'linear', [3]), bn, dense(2, 3)] });
     const wrapper = jr.layers.regularized({ layer: inner, inputShape: [3], regularizers: regularizer() });

@@ -23,7 +23,10 @@ const MERGES: Array<{ name: string; merge: Merge; piecewise?: boolean }> = [
   { name: 'minimum', merge: (a, b) => tfl.layers.minimum().apply([a, b]) as tfl.SymbolicTensor, piecewise: true },
   { name: 'concatenate', merge: (a, b) => tfl.layers.concatenate().apply([a, b]) as tfl.SymbolicTensor },
   { name: 'dot (axes 1)', merge: (a, b) => tfl.layers.dot({ axes: 1 }).apply([a, b]) as tfl.SymbolicTensor },
-  { name: 'dot (axes 1, normalize)', merge: (a, b) => tfl.layers.dot({ axes: 1, normalize: true }).apply([a, b]) as tfl.SymbolicTensor }
+  {
+    name: 'dot (axes 1, normalize)',
+    merge: (a, b) => tfl.layers.dot({ axes: 1, normalize: true }).apply([a, b]) as tfl.SymbolicTensor,
+  },
 ];
 
 /** x[3] → two tanh branches → merge → dense(2, tanh). */
@@ -50,23 +53,43 @@ function wrt(which: 0 | 1): (model: tfl.LayersModel) => jr.BatchFunction {
 }
 
 const CASES: MatrixCase[] = [
-  ...MERGES.map(({ name, merge, piecewise }) => ({ name: `${name}, one input, two branches`, inputShape: [3], build: () => branches(merge), piecewise })),
+  ...MERGES.map(({ name, merge, piecewise }) => ({
+    name: `${name}, one input, two branches`,
+    inputShape: [3],
+    build: () => branches(merge),
+    piecewise,
+  })),
   ...(['add', 'multiply', 'concatenate', 'maximum'] as const).flatMap((name) => {
     const { merge, piecewise } = MERGES.find((m) => m.name === name)!;
     return [
-      { name: `${name}, two inputs, w.r.t. input 1`, inputShape: [3], build: () => twoInputs(merge), target: wrt(0), piecewise },
-      { name: `${name}, two inputs, w.r.t. input 2`, inputShape: [2], build: () => twoInputs(merge), target: wrt(1), piecewise }
+      {
+        name: `${name}, two inputs, w.r.t. input 1`,
+        inputShape: [3],
+        build: () => twoInputs(merge),
+        target: wrt(0),
+        piecewise,
+      },
+      {
+        name: `${name}, two inputs, w.r.t. input 2`,
+        inputShape: [2],
+        build: () => twoInputs(merge),
+        target: wrt(1),
+        piecewise,
+      },
     ];
   }),
   {
     name: 'nested sequential in a sequential',
     inputShape: [3],
-    build: () => tfl.sequential({ layers: [tfl.sequential({ layers: [dense(3, 1, 'tanh', [3]), dense(3, 3, 'linear')] }), dense(2, 5)] })
+    build: () =>
+      tfl.sequential({
+        layers: [tfl.sequential({ layers: [dense(3, 1, 'tanh', [3]), dense(3, 3, 'linear')] }), dense(2, 5)],
+      }),
   },
   {
     name: 'functional (two branches, add) in a sequential',
     inputShape: [3],
-    build: () => tfl.sequential({ layers: [branches(MERGES[0].merge), dense(2, 7)] })
+    build: () => tfl.sequential({ layers: [branches(MERGES[0].merge), dense(2, 7)] }),
   },
   {
     name: 'sequential as a branch of a functional model (multiply)',
@@ -74,9 +97,11 @@ const CASES: MatrixCase[] = [
     build: () => {
       const input = tfl.input({ shape: [3] });
       const inner = tfl.sequential({ layers: [dense(3, 1, 'tanh', [3]), dense(3, 3)] });
-      const merged = tfl.layers.multiply().apply([apply(inner, input), apply(dense(3, 5), input)]) as tfl.SymbolicTensor;
+      const merged = tfl.layers
+        .multiply()
+        .apply([apply(inner, input), apply(dense(3, 5), input)]) as tfl.SymbolicTensor;
       return tfl.model({ inputs: input, outputs: apply(dense(2, 7, 'linear'), merged) });
-    }
+    },
   },
   {
     name: 'regularized wrapper inside a sequential (inner penalty is the whole model’s)',
@@ -84,11 +109,15 @@ const CASES: MatrixCase[] = [
     build: () =>
       tfl.sequential({
         layers: [
-          jr.layers.regularized({ layer: tfl.sequential({ layers: [dense(3, 1, 'tanh', [3])] }), inputShape: [3], regularizers: jr.regularizers.jacobian() }),
-          dense(2, 3)
-        ]
-      })
-  }
+          jr.layers.regularized({
+            layer: tfl.sequential({ layers: [dense(3, 1, 'tanh', [3])] }),
+            inputShape: [3],
+            regularizers: jr.regularizers.jacobian(),
+          }),
+          dense(2, 3),
+        ],
+      }),
+  },
 ];
 
 describeMatrix('merge layers and nested models', CASES);

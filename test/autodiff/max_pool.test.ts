@@ -8,7 +8,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '../../src';
-import { autodiffGrad, hessianPenalty, jacobianPenalty, norm, oneSidedDiffs, relError, seededNormal } from '../helpers/gradcheck';
+import {
+  autodiffGrad,
+  hessianPenalty,
+  jacobianPenalty,
+  norm,
+  oneSidedDiffs,
+  relError,
+  seededNormal,
+} from '../helpers/gradcheck';
 
 const H = 5e-3;
 const TOL = 0.02;
@@ -24,7 +32,7 @@ interface PoolCase {
 const CASES: PoolCase[] = [
   { name: '2x2, stride 2, valid', xShape: [2, 4, 4, 2], filterSize: 2, strides: 2, pad: 'valid' },
   { name: '3x3, stride 2, same', xShape: [2, 5, 5, 1], filterSize: 3, strides: 2, pad: 'same' },
-  { name: '2x2, stride 1, valid (overlapping windows)', xShape: [1, 4, 4, 2], filterSize: 2, strides: 1, pad: 'valid' }
+  { name: '2x2, stride 1, valid (overlapping windows)', xShape: [1, 4, 4, 2], filterSize: 2, strides: 1, pad: 'valid' },
 ];
 
 type Order = 1 | 2 | 3;
@@ -32,7 +40,8 @@ type Order = 1 | 2 | 3;
 /** The scalar of `order` (see the file comment) as a function of the variables w1, w2; x and probes fixed. */
 function scalarOf(c: PoolCase, order: Order, w1: tf.Variable, w2: tf.Variable): () => tf.Scalar {
   const x = seededNormal(c.xShape, 3);
-  const f = (xx: tf.Tensor) => tf.tanh(tf.mul(tf.maxPool(tf.tanh(tf.mul(xx, w1)) as tf.Tensor4D, c.filterSize, c.strides, c.pad), w2));
+  const f = (xx: tf.Tensor) =>
+    tf.tanh(tf.mul(tf.maxPool(tf.tanh(tf.mul(xx, w1)) as tf.Tensor4D, c.filterSize, c.strides, c.pad), w2));
   const outShape = [c.xShape[0], ...w2.shape];
   const u = seededNormal(outShape, 5);
   const v = seededNormal(c.xShape, 7);
@@ -56,7 +65,9 @@ function check(f: () => tf.Scalar, vars: tf.Variable[]): { error: number; gradNo
   for (let i = 0; i < fd.length; i++) {
     if (Math.abs(forward[i] - backward[i]) > 0.05 * scale + 0.05 * Math.abs(central[i])) {
       kinks++;
-      fd[i] = [central[i], forward[i], backward[i]].reduce((best, d) => (Math.abs(d - ad[i]) < Math.abs(best - ad[i]) ? d : best));
+      fd[i] = [central[i], forward[i], backward[i]].reduce((best, d) =>
+        Math.abs(d - ad[i]) < Math.abs(best - ad[i]) ? d : best,
+      );
     }
   }
   return { error: relError(ad, fd, 1e-5), gradNorm: norm(fd), kinks };
@@ -114,8 +125,11 @@ describe('maxPool argmax route with float32 indices (what the webgl backend retu
         const backend = args.backend as tf.KernelBackend;
         const values = Float32Array.from(backend.readSync(indexes.dataId) as Int32Array);
         backend.disposeData(indexes.dataId);
-        return [pooled, { dataId: backend.write(values, indexes.shape, 'float32'), shape: indexes.shape, dtype: 'float32' }];
-      }
+        return [
+          pooled,
+          { dataId: backend.write(values, indexes.shape, 'float32'), shape: indexes.shape, dtype: 'float32' },
+        ];
+      },
     });
     try {
       const { indexes } = tf.maxPoolWithArgmax(tf.ones([1, 2, 2, 1]) as tf.Tensor4D, 2, 2, 'valid', true);
@@ -137,7 +151,7 @@ describe('wasm MaxPoolGrad / MaxPoolWithArgmax (replaced: the stock ones start t
     [[-1, -2, -3, -0.5], 3],
     [[-3, -2, -1, -4], 2],
     [[1, -2, 3, 0.5], 2],
-    [[-1e-3, -2e-3, 5e-39, -1], 2]
+    [[-1e-3, -2e-3, 5e-39, -1], 2],
   ])('window %j: the gradient and the argmax go to pixel %i, as on cpu', async (values, at) => {
     await tf.setBackend('wasm');
     const x = tf.tensor4d(values, [1, 2, 2, 1]);

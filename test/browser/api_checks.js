@@ -30,19 +30,35 @@
     const K2 = matrix(HID, C, r, 0.9);
     const b2 = matrix(1, C, r, 0.3)[0];
     const xs = matrix(2, D, r, 1.2);
-    const model = tf.sequential({ layers: [
-      tf.layers.dense({ inputShape: [D], units: HID, activation: 'tanh', weights: [tf.tensor2d(K1), tf.tensor1d(b1)] }),
-      tf.layers.dense({ units: C, weights: [tf.tensor2d(K2), tf.tensor1d(b2)] })
-    ] });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({
+          inputShape: [D],
+          units: HID,
+          activation: 'tanh',
+          weights: [tf.tensor2d(K1), tf.tensor1d(b1)],
+        }),
+        tf.layers.dense({ units: C, weights: [tf.tensor2d(K2), tf.tensor1d(b2)] }),
+      ],
+    });
     const hidden = (x) => K1[0].map((_, j) => Math.tanh(x.reduce((s, v, d) => s + v * K1[d][j], b1[j])));
     const jacobian = (x) => {
       const t = hidden(x);
-      return Array.from({ length: C }, (_, c) => Array.from({ length: D }, (_, d) => t.reduce((s, tj, j) => s + K2[j][c] * (1 - tj * tj) * K1[d][j], 0)));
+      return Array.from({ length: C }, (_, c) =>
+        Array.from({ length: D }, (_, d) => t.reduce((s, tj, j) => s + K2[j][c] * (1 - tj * tj) * K1[d][j], 0)),
+      );
     };
     const hessian = (x, w) => {
       const t = hidden(x);
-      return Array.from({ length: D }, (_, d) => Array.from({ length: D }, (_, e) =>
-        t.reduce((s, tj, j) => s + K2[j].reduce((a, k2, c) => a + w[c] * k2, 0) * (-2 * tj * (1 - tj * tj)) * K1[d][j] * K1[e][j], 0)));
+      return Array.from({ length: D }, (_, d) =>
+        Array.from({ length: D }, (_, e) =>
+          t.reduce(
+            (s, tj, j) =>
+              s + K2[j].reduce((a, k2, c) => a + w[c] * k2, 0) * (-2 * tj * (1 - tj * tj)) * K1[d][j] * K1[e][j],
+            0,
+          ),
+        ),
+      );
     };
     return { model, xs, jacobian, hessian };
   }
@@ -65,14 +81,14 @@
         vjp: jr.vjp(f, x, tf.tensor2d(u)).arraySync(),
         jvp: jr.jvp(f, x, tf.tensor2d(v)).arraySync(),
         hvp: jr.hvp(g, x, tf.tensor2d(v)).arraySync(),
-        dense: jr.dense(jr.jacobianOperator(f, x)).arraySync()
+        dense: jr.dense(jr.jacobianOperator(f, x)).arraySync(),
       };
     });
     const expected = {
       vjp: xs.map((x, b) => vecMat(u[b], jacobian(x))),
       jvp: xs.map((x, b) => matVec(jacobian(x), v[b])),
       hvp: xs.map((x, b) => matVec(hessian(x, w), v[b])),
-      dense: xs.map((x) => jacobian(x))
+      dense: xs.map((x) => jacobian(x)),
     };
     model.dispose();
     return Object.keys(expected).map((k) => {
@@ -90,40 +106,81 @@
     const exact = xs.map((x) => spectralNorm(jacobian(x)));
     model.dispose();
     const error = relError(sigma, exact);
-    return [{ name: 'Lanczos σ_max (3 steps) vs Jacobi eigen-solve', sigma, exact, error, tol: 1e-4, pass: error < 1e-4 }];
+    return [
+      { name: 'Lanczos σ_max (3 steps) vs Jacobi eigen-solve', sigma, exact, error, tol: 1e-4, pass: error < 1e-4 },
+    ];
   }
 
   /** The regularized wrapper trained for 3 steps with the callback (full batch, no shuffling). */
   async function trainWrapper() {
-    const model = tf.sequential({ layers: [
-      jr.layers.regularized({
-        layer: tf.layers.dense({ units: 3, activation: 'tanh', kernelInitializer: tf.initializers.randomNormal({ stddev: 0.6, seed: 1 }), biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 2 }) }),
-        inputShape: [D],
-        regularizers: jr.regularizers.jacobian({ weight: 0.1, iterations: 2, seed: 3 })
-      }),
-      tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.randomNormal({ stddev: 0.6, seed: 4 }) })
-    ] });
+    const model = tf.sequential({
+      layers: [
+        jr.layers.regularized({
+          layer: tf.layers.dense({
+            units: 3,
+            activation: 'tanh',
+            kernelInitializer: tf.initializers.randomNormal({ stddev: 0.6, seed: 1 }),
+            biasInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 2 }),
+          }),
+          inputShape: [D],
+          regularizers: jr.regularizers.jacobian({ weight: 0.1, iterations: 2, seed: 3 }),
+        }),
+        tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.randomNormal({ stddev: 0.6, seed: 4 }) }),
+      ],
+    });
     model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
     const x = tf.randomNormal([8, D], 0, 1, 'float32', 5);
     const y = tf.randomNormal([8, 2], 0, 1, 'float32', 6);
     const callback = jr.callbacks.regularization();
-    const history = await model.fit(x, y, { epochs: 3, batchSize: 8, shuffle: false, verbose: 0, callbacks: [callback] });
+    const history = await model.fit(x, y, {
+      epochs: 3,
+      batchSize: 8,
+      shuffle: false,
+      verbose: 0,
+      callbacks: [callback],
+    });
     const key = (suffix) => Object.keys(history.history).find((k) => k.endsWith(suffix));
     const series = (suffix) => (key(suffix) ? history.history[key(suffix)].map(Number) : []);
     tf.dispose([x, y]);
-    return { model, loss: series('loss'), sigma: series('_jacobian_sigma'), penalty: series('_jacobian_penalty'), stopReason: callback.stopReason };
+    return {
+      model,
+      loss: series('loss'),
+      sigma: series('_jacobian_sigma'),
+      penalty: series('_jacobian_penalty'),
+      stopReason: callback.stopReason,
+    };
   }
 
   async function training(backend, reference) {
     const run = await trainWrapper();
     const out = [];
-    const finite = run.loss.length === 3 && run.sigma.length === 3 && [...run.loss, ...run.sigma, ...run.penalty].every(Number.isFinite);
-    out.push({ name: 'wrapper + callback: 3 steps, finite loss / σ / penalty logged', loss: run.loss, sigma: run.sigma, penalty: run.penalty, stopReason: run.stopReason, pass: finite && run.stopReason == null });
+    const finite =
+      run.loss.length === 3 &&
+      run.sigma.length === 3 &&
+      [...run.loss, ...run.sigma, ...run.penalty].every(Number.isFinite);
+    out.push({
+      name: 'wrapper + callback: 3 steps, finite loss / σ / penalty logged',
+      loss: run.loss,
+      sigma: run.sigma,
+      penalty: run.penalty,
+      stopReason: run.stopReason,
+      pass: finite && run.stopReason == null,
+    });
     if (backend === 'cpu') {
       reference.training = run;
     } else if (reference.training) {
-      const error = Math.max(relError(run.loss, reference.training.loss), relError(run.sigma, reference.training.sigma));
-      out.push({ name: 'wrapper + callback: loss and σ history vs cpu', error, tol: 1e-3, cpuLoss: reference.training.loss, cpuSigma: reference.training.sigma, pass: error < 1e-3 });
+      const error = Math.max(
+        relError(run.loss, reference.training.loss),
+        relError(run.sigma, reference.training.sigma),
+      );
+      out.push({
+        name: 'wrapper + callback: loss and σ history vs cpu',
+        error,
+        tol: 1e-3,
+        cpuLoss: reference.training.loss,
+        cpuSigma: reference.training.sigma,
+        pass: error < 1e-3,
+      });
     }
     for (const scheme of ['indexeddb', 'localstorage']) out.push(await saveLoad(run.model, scheme, backend));
     run.model.dispose();
@@ -144,7 +201,12 @@
       tf.dispose([a, b]);
       loaded.dispose();
       await tf.io.removeModel(url);
-      return { name: `save / load through ${scheme}://: predictions bit-identical, regularizer config kept`, maxAbsDiff, weight: config.weight, pass: maxAbsDiff === 0 && config.weight === 0.1 };
+      return {
+        name: `save / load through ${scheme}://: predictions bit-identical, regularizer config kept`,
+        maxAbsDiff,
+        weight: config.weight,
+        pass: maxAbsDiff === 0 && config.weight === 0.1,
+      };
     } finally {
       x.dispose();
     }
@@ -168,7 +230,10 @@
       });
       return best;
     };
-    const worst = (x, y, eps) => Math.min(...W.map((w, j) => (j === y ? Infinity : logits(x)[y] - logits(x)[j] - eps * l1(W[y].map((v, i) => v - w[i])))));
+    const worst = (x, y, eps) =>
+      Math.min(
+        ...W.map((w, j) => (j === y ? Infinity : logits(x)[y] - logits(x)[j] - eps * l1(W[y].map((v, i) => v - w[i])))),
+      );
     const EPS = 0.3;
     const data = { x: [], y: [], d: [] };
     const s = stream(5);
@@ -190,10 +255,24 @@
 
   async function evaluate() {
     const { W, b, data, worst, logits, EPS } = attacks();
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [5], units: 4, weights: [tf.tensor2d(W[0].map((_, i) => W.map((w) => w[i]))), tf.tensor1d(b)] })] });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({
+          inputShape: [5],
+          units: 4,
+          weights: [tf.tensor2d(W[0].map((_, i) => W.map((w) => w[i]))), tf.tensor1d(b)],
+        }),
+      ],
+    });
     const x = tf.tensor2d(data.x);
     const y = tf.tensor1d(data.y, 'int32');
-    const res = await jr.attacks.evaluate(model, x, y, { norm: 'linf', epsilon: EPS, steps: 30, queries: 300, clip: [-20, 20] });
+    const res = await jr.attacks.evaluate(model, x, y, {
+      norm: 'linf',
+      epsilon: EPS,
+      steps: 30,
+      queries: 300,
+      clip: [-20, 20],
+    });
     const expectedRobust = data.d.map((d) => d > EPS);
     let marginGap = 0;
     let inBall = true;
@@ -207,17 +286,22 @@
     tf.dispose([x, y, res.adversarial]);
     model.dispose();
     const robustOk = res.robust.every((v, n) => v === expectedRobust[n]);
-    return [{
-      name: 'jr.attacks.evaluate (ℓ∞, linear 4-class) vs closed form',
-      robust: res.robust, expectedRobust, robustAccuracy: res.robustAccuracy, marginGap,
-      pass: robustOk && inBall && marginGap <= 0.01 && Math.abs(res.robustAccuracy - 0.5) < 1e-9
-    }];
+    return [
+      {
+        name: 'jr.attacks.evaluate (ℓ∞, linear 4-class) vs closed form',
+        robust: res.robust,
+        expectedRobust,
+        robustAccuracy: res.robustAccuracy,
+        marginGap,
+        pass: robustOk && inBall && marginGap <= 0.01 && Math.abs(res.robustAccuracy - 0.5) < 1e-9,
+      },
+    ];
   }
 
   window.jrApiChecks = [
     { name: 'products', run: async () => products() },
     { name: 'lanczos', run: async () => lanczos() },
     { name: 'training', run: training },
-    { name: 'attacks', run: async () => evaluate() }
+    { name: 'attacks', run: async () => evaluate() },
   ];
 })();

@@ -34,13 +34,19 @@
   function push(backend, group, started, check) {
     const entry = { backend, group, seconds: (performance.now() - started) / 1000, ...check };
     window.__checks.push(entry);
-    const numbers = ['error', 'errorVsCpu', 'gradNorm'].filter((k) => entry[k] != null).map((k) => `${k}=${Number(entry[k]).toExponential(2)}`).join(' ');
-    log(`${entry.pass ? 'ok  ' : 'FAIL'} ${backend} ${group} ${entry.name} ${numbers} ${entry.seconds.toFixed(1)}s${entry.message ? ` ${entry.message}` : ''}`);
+    const numbers = ['error', 'errorVsCpu', 'gradNorm']
+      .filter((k) => entry[k] != null)
+      .map((k) => `${k}=${Number(entry[k]).toExponential(2)}`)
+      .join(' ');
+    log(
+      `${entry.pass ? 'ok  ' : 'FAIL'} ${backend} ${group} ${entry.name} ${numbers} ${entry.seconds.toFixed(1)}s${entry.message ? ` ${entry.message}` : ''}`,
+    );
   }
 
   function packagePenalty(order, model, x, seed = 11) {
     const options = { method: 'hutchinson', iterations: 1, seed };
-    const regularizer = order === 2 ? jr.regularizers.jacobian(options) : jr.regularizers.hessian({ ...options, scalar: 'sum' });
+    const regularizer =
+      order === 2 ? jr.regularizers.jacobian(options) : jr.regularizers.hessian({ ...options, scalar: 'sum' });
     const { penalty, sigma, vectors } = regularizer.penalty(model, x, { epoch: 0, step: 0 });
     tf.dispose([sigma, vectors]);
     return penalty;
@@ -104,7 +110,11 @@
           try {
             push(backend, 'matrix', started, matrixCheck(backend, c, order, model, x, reference));
           } catch (e) {
-            push(backend, 'matrix', started, { name: `${c.name} · order ${order}`, pass: false, message: String(e && e.message ? e.message : e) });
+            push(backend, 'matrix', started, {
+              name: `${c.name} · order ${order}`,
+              pass: false,
+              message: String(e && e.message ? e.message : e),
+            });
           }
         }
         model.dispose();
@@ -115,7 +125,11 @@
         try {
           for (const check of await a.run(backend, reference)) push(backend, `api:${a.name}`, started, check);
         } catch (e) {
-          push(backend, `api:${a.name}`, started, { name: a.name, pass: false, message: String(e && e.message ? e.message : e) });
+          push(backend, `api:${a.name}`, started, {
+            name: a.name,
+            pass: false,
+            message: String(e && e.message ? e.message : e),
+          });
         }
       }
     }

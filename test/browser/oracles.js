@@ -77,7 +77,9 @@
       for (let i = 0; i < fd.length; i++) {
         if (Math.abs(forward[i] - backward[i]) > kinkTol * scale + 0.05 * Math.abs(central[i])) {
           kinks++;
-          fd[i] = [central[i], forward[i], backward[i]].reduce((best, d) => (Math.abs(d - ad[i]) < Math.abs(best - ad[i]) ? d : best));
+          fd[i] = [central[i], forward[i], backward[i]].reduce((best, d) =>
+            Math.abs(d - ad[i]) < Math.abs(best - ad[i]) ? d : best,
+          );
         }
       }
     }
@@ -136,5 +138,14 @@
     };
   }
 
-  window.jrOracles = { norm, relError, autodiffGrad, oneSidedDiffs, compareWithDiffs, symmetricEigenvalues, spectralNorm, stream };
+  window.jrOracles = {
+    norm,
+    relError,
+    autodiffGrad,
+    oneSidedDiffs,
+    compareWithDiffs,
+    symmetricEigenvalues,
+    spectralNorm,
+    stream,
+  };
 })();

@@ -7,7 +7,14 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ARMS, EXPLORATORY_DEFAULTS, ExploratoryOptions, ExploratoryResult, runDiagonality, runSymmetry } from '../../demo/exploratory';
+import {
+  ARMS,
+  EXPLORATORY_DEFAULTS,
+  ExploratoryOptions,
+  ExploratoryResult,
+  runDiagonality,
+  runSymmetry,
+} from '../../demo/exploratory';
 
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jr-exploratory-'));
 const tiny: ExploratoryOptions = {
@@ -21,7 +28,7 @@ const tiny: ExploratoryOptions = {
   iterations: 2,
   seed: 3,
   outDir,
-  quiet: true
+  quiet: true,
 };
 
 afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
@@ -77,8 +84,14 @@ describe('exploratory demo (Figure 1)', () => {
         const d = x.length;
         const J = Array.from({ length: d }, () => new Array<number>(d).fill(0));
         for (let j = 0; j < d; j++) {
-          const plus = predictOne(result.networks[arm], x.map((v, k) => (k === j ? v + h : v)));
-          const minus = predictOne(result.networks[arm], x.map((v, k) => (k === j ? v - h : v)));
+          const plus = predictOne(
+            result.networks[arm],
+            x.map((v, k) => (k === j ? v + h : v)),
+          );
+          const minus = predictOne(
+            result.networks[arm],
+            x.map((v, k) => (k === j ? v - h : v)),
+          );
           for (let i = 0; i < d; i++) J[i][j] = (plus[i] - minus[i]) / (2 * h);
         }
         let sq = 0;
@@ -103,7 +116,13 @@ describe('exploratory demo (Figure 1)', () => {
       for (const arm of ARMS) {
         const net = result.networks[arm];
         const grad = (z: number[]) =>
-          tf.tidy(() => Array.from(tf.grad((t: tf.Tensor) => tf.sum(net.apply(t) as tf.Tensor))(tf.tensor2d([z])).dataSync()));
+          tf.tidy(() =>
+            Array.from(
+              tf
+                .grad((t: tf.Tensor) => tf.sum(net.apply(t) as tf.Tensor))(tf.tensor2d([z]))
+                .dataSync(),
+            ),
+          );
         // H[:, j] = (∇g(x + h e_j) − ∇g(x − h e_j)) / 2h.
         const H = Array.from({ length: d }, () => new Array<number>(d).fill(0));
         for (let j = 0; j < d; j++) {
@@ -112,7 +131,8 @@ describe('exploratory demo (Figure 1)', () => {
           for (let i = 0; i < d; i++) H[i][j] = (plus[i] - minus[i]) / (2 * h);
         }
         let offDiagonal = 0;
-        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) if (i !== j) offDiagonal += ((H[i][j] + H[j][i]) / 2) ** 2;
+        for (let i = 0; i < d; i++)
+          for (let j = 0; j < d; j++) if (i !== j) offDiagonal += ((H[i][j] + H[j][i]) / 2) ** 2;
         const exact = result.finalPerPoint[arm][0];
         expect(Math.abs(offDiagonal - exact)).toBeLessThan(0.02 * exact + 1e-6);
       }

@@ -23,7 +23,9 @@ function readPng(bytes: Buffer): { width: number; height: number; gray: Uint8Arr
     const length = bytes.readUInt32BE(offset);
     const type = bytes.toString('ascii', offset + 4, offset + 8);
     const data = bytes.subarray(offset + 8, offset + 8 + length);
-    expect(bytes.readUInt32BE(offset + 8 + length)).toBe((zlib as unknown as { crc32(b: Buffer): number }).crc32(bytes.subarray(offset + 4, offset + 8 + length)));
+    expect(bytes.readUInt32BE(offset + 8 + length)).toBe(
+      (zlib as unknown as { crc32(b: Buffer): number }).crc32(bytes.subarray(offset + 4, offset + 8 + length)),
+    );
     if (type === 'IHDR') [width, height] = [data.readUInt32BE(0), data.readUInt32BE(4)];
     if (type === 'IDAT') idat.push(data);
     offset += 12 + length;
@@ -52,7 +54,7 @@ const tiny = (outDir: string, workers: number) => ({
   threats: [
     { norm: 'linf' as const, epsilon: 0.2 },
     { norm: 'l2' as const, epsilon: 1 },
-    { norm: 'linf' as const, epsilon: 0.1 }
+    { norm: 'linf' as const, epsilon: 0.1 },
   ],
   steps: 2,
   queries: 5,
@@ -61,10 +63,14 @@ const tiny = (outDir: string, workers: number) => ({
   workers,
   outDir,
   command: 'npm run demo -- study --tiny',
-  quiet: true
+  quiet: true,
 });
 const KEYS = ['linf-0.2', 'l2-1', 'linf-0.1'];
-const DIRS = [path.join('plain', '0', '1'), path.join('jacobian-lanczos', '0.1', '1'), path.join('jacobian-lanczos-bound', '0.3', '1')];
+const DIRS = [
+  path.join('plain', '0', '1'),
+  path.join('jacobian-lanczos', '0.1', '1'),
+  path.join('jacobian-lanczos-bound', '0.3', '1'),
+];
 /** A record without its wall times (the only fields allowed to differ between runs). */
 const untimed = ({ trainSeconds, evalSeconds, ...rest }: { trainSeconds: number; evalSeconds: number }) => rest;
 
@@ -78,7 +84,18 @@ describe('study demo (tiny config)', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(models.map((m) => m.dir)).toEqual(DIRS);
     const top = fs.readdirSync(outDir).sort();
-    expect(top).toEqual(['eval.json', 'jacobian-lanczos', 'jacobian-lanczos-bound', 'pareto-l2-1.svg', 'pareto-linf-0.1.svg', 'pareto-linf-0.2.svg', 'plain', 'report.html', 'results.json', 'table.md']);
+    expect(top).toEqual([
+      'eval.json',
+      'jacobian-lanczos',
+      'jacobian-lanczos-bound',
+      'pareto-l2-1.svg',
+      'pareto-linf-0.1.svg',
+      'pareto-linf-0.2.svg',
+      'plain',
+      'report.html',
+      'results.json',
+      'table.md',
+    ]);
 
     // eval.json holds exactly the images the loader gives (as float32) and their labels.
     const evalText = fs.readFileSync(path.join(outDir, 'eval.json'), 'utf8');
@@ -121,7 +138,11 @@ describe('study demo (tiny config)', () => {
       const png = readPng(fs.readFileSync(path.join(dir, 'adversarial.png')));
       expect([png.width, png.height]).toEqual([4 * 30 + 2, 4 * 30 + 2]);
       for (let c = 0; c < 4; c++) {
-        for (const [py, px] of [[14, 14], [10, 20], [20, 7]]) {
+        for (const [py, px] of [
+          [14, 14],
+          [10, 20],
+          [20, 7],
+        ]) {
           const v = pixels[c * 784 + py * 28 + px];
           expect(png.gray[(2 + py) * png.width + 2 + c * 30 + px]).toBe(Math.round(255 * v));
         }
@@ -131,7 +152,12 @@ describe('study demo (tiny config)', () => {
 
     const results = JSON.parse(fs.readFileSync(path.join(outDir, 'results.json'), 'utf8'));
     expect(results.command).toBe('npm run demo -- study --tiny');
-    expect(results.results.aggregates.map((a: { arm: string; cleanAccuracy: { mean: number } }) => [a.arm, a.cleanAccuracy.mean])).toEqual(models.map((m) => [m.arm, m.cleanAccuracy]));
+    expect(
+      results.results.aggregates.map((a: { arm: string; cleanAccuracy: { mean: number } }) => [
+        a.arm,
+        a.cleanAccuracy.mean,
+      ]),
+    ).toEqual(models.map((m) => [m.arm, m.cleanAccuracy]));
     // The bound arm's L: 0.2 × the plain model's σ, 3 significant digits.
     expect(results.results.bound).toBe(+(0.2 * models[0].sigma).toPrecision(3));
     const html = fs.readFileSync(path.join(outDir, 'report.html'), 'utf8');
@@ -150,23 +176,40 @@ describe('study demo (tiny config)', () => {
     expect(parallel.models.map(untimed)).toEqual(single.models.map(untimed));
     expect(parallel.bound).toBe(single.bound);
     for (const dir of DIRS) {
-      const [a, b] = [outDir, forked].map((root) => untimed(JSON.parse(fs.readFileSync(path.join(root, dir, 'metrics.json'), 'utf8'))));
+      const [a, b] = [outDir, forked].map((root) =>
+        untimed(JSON.parse(fs.readFileSync(path.join(root, dir, 'metrics.json'), 'utf8'))),
+      );
       expect(b).toEqual(a);
-      for (const file of ['weights.bin', 'adversarial.png']) expect(fs.readFileSync(path.join(forked, dir, file))).toEqual(fs.readFileSync(path.join(outDir, dir, file)));
+      for (const file of ['weights.bin', 'adversarial.png'])
+        expect(fs.readFileSync(path.join(forked, dir, file))).toEqual(fs.readFileSync(path.join(outDir, dir, file)));
     }
   }, 60000);
-
 });
 
 describe('ε reuse (demo/study/attack.ts)', () => {
   it('attacks ε in ascending order; every broken image has a misclassified point inside its ball, robust sets shrink', async () => {
     const data = loadStudyData('mnist', 200, 40);
     const plain = { name: 'plain', base: 'plain' as const, weights: [0] };
-    const { model } = await trainModel(plain, 0, 1, data.xTrain, data.yTrain, { model: 'mlp', hidden: 8, epochs: 3, batchSize: 50, learningRate: 1e-2, iterations: 4, hessianBatch: 16 }, () => {});
+    const { model } = await trainModel(
+      plain,
+      0,
+      1,
+      data.xTrain,
+      data.yTrain,
+      { model: 'mlp', hidden: 8, epochs: 3, batchSize: 50, learningRate: 1e-2, iterations: 4, hessianBatch: 16 },
+      () => {},
+    );
     const before = tf.memory().numTensors;
     const threats = [0.2, 0.05, 0.1].map((epsilon) => ({ norm: 'linf' as const, epsilon }));
     const order: number[] = [];
-    const results = await evaluateThreats(model, data.xEval, data.yEval, threats, { attacks: ['apgd-ce', 'apgd-dlr', 'square'], steps: 5, queries: 10, seed: 1, batchSize: 40 }, (t) => order.push(t.epsilon));
+    const results = await evaluateThreats(
+      model,
+      data.xEval,
+      data.yEval,
+      threats,
+      { attacks: ['apgd-ce', 'apgd-dlr', 'square'], steps: 5, queries: 10, seed: 1, batchSize: 40 },
+      (t) => order.push(t.epsilon),
+    );
     expect(tf.memory().numTensors).toBe(before);
     expect(order).toEqual([0.05, 0.1, 0.2]);
     // Oracle: the model's own prediction at each returned point, and the ball and box measured here.
@@ -197,7 +240,10 @@ describe('ε reuse (demo/study/attack.ts)', () => {
       expect(perAttack[2]).toBeCloseTo(r.robustAccuracy, 12);
     }
     // Robust at a larger ε ⇒ robust at the smaller; images broken at the smaller count as broken from the first attack on.
-    for (const [small, large] of [[0.05, 0.1], [0.1, 0.2]]) {
+    for (const [small, large] of [
+      [0.05, 0.1],
+      [0.1, 0.2],
+    ]) {
       const [a, b] = [byEpsilon.get(small)!, byEpsilon.get(large)!];
       b.robust.forEach((robust, i) => robust && expect(a.robust[i]).toBe(true));
       expect(b.perAttack['apgd-ce']).toBeLessThanOrEqual(a.robustAccuracy);

@@ -13,7 +13,16 @@ import { Browser, chromium } from 'playwright-core';
 import { WebServer, serveWeb } from '../../scripts/serve-web';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-sync',
+];
 const ROOT = path.resolve(__dirname, '../..');
 const OUTPUT = path.resolve(__dirname, 'output');
 const SUITE = process.env.BACKENDS_SUITE ?? 'ci';
@@ -40,13 +49,16 @@ function buildPage(): string {
   if (!fs.existsSync(dist)) throw new Error(`e2e: ${dist} is missing: run npm run build first.`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jr-backends-'));
   fs.mkdirSync(path.join(dir, 'vendor'));
-  for (const f of fs.readdirSync(path.join(ROOT, 'test/browser'))) fs.copyFileSync(path.join(ROOT, 'test/browser', f), path.join(dir, f));
+  for (const f of fs.readdirSync(path.join(ROOT, 'test/browser')))
+    fs.copyFileSync(path.join(ROOT, 'test/browser', f), path.join(dir, f));
   const wasmDist = path.join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
   const vendor: Array<[string, string]> = [
     [path.join(ROOT, 'node_modules/@tensorflow/tfjs/dist/tf.min.js'), 'tf.min.js'],
     [path.join(wasmDist, 'tf-backend-wasm.min.js'), 'tf-backend-wasm.min.js'],
     [dist, 'tfjs-jacobian-reg.umd.js'],
-    ...['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((f): [string, string] => [path.join(wasmDist, f), f])
+    ...['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map(
+      (f): [string, string] => [path.join(wasmDist, f), f],
+    ),
   ];
   for (const [from, to] of vendor) fs.copyFileSync(from, path.join(dir, 'vendor', to));
   return dir;
@@ -60,7 +72,8 @@ describe(`browser backends (${BACKENDS.join(', ')}; suite ${SUITE})`, () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`e2e: no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH.`);
+    if (!fs.existsSync(CHROMIUM))
+      throw new Error(`e2e: no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH.`);
     dir = buildPage();
     server = await serveWeb(dir, 0);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -68,8 +81,14 @@ describe(`browser backends (${BACKENDS.join(', ')}; suite ${SUITE})`, () => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     if (process.env.BACKENDS_VERBOSE) page.on('console', (m) => console.log(m.text()));
     const started = Date.now();
-    await page.goto(`${server.url}?backends=${BACKENDS.join(',')}&suite=${SUITE}${ONLY ? `&only=${encodeURIComponent(ONLY)}` : ''}`, { waitUntil: 'load', timeout: 30000 });
-    await page.waitForFunction(() => (window as unknown as { __done: boolean }).__done, null, { timeout: PAGE_MS, polling: 500 });
+    await page.goto(
+      `${server.url}?backends=${BACKENDS.join(',')}&suite=${SUITE}${ONLY ? `&only=${encodeURIComponent(ONLY)}` : ''}`,
+      { waitUntil: 'load', timeout: 30000 },
+    );
+    await page.waitForFunction(() => (window as unknown as { __done: boolean }).__done, null, {
+      timeout: PAGE_MS,
+      polling: 500,
+    });
     const state = await page.evaluate(() => {
       const w = window as unknown as { __checks: Check[]; __error: string | null; __env: unknown };
       return { checks: w.__checks, error: w.__error, env: w.__env };
@@ -77,9 +96,14 @@ describe(`browser backends (${BACKENDS.join(', ')}; suite ${SUITE})`, () => {
     checks = state.checks;
     const seconds = (Date.now() - started) / 1000;
     fs.mkdirSync(OUTPUT, { recursive: true });
-    fs.writeFileSync(path.join(OUTPUT, 'backends.json'), `${JSON.stringify({ suite: SUITE, seconds, env: state.env, error: state.error, checks }, null, 1)}\n`);
+    fs.writeFileSync(
+      path.join(OUTPUT, 'backends.json'),
+      `${JSON.stringify({ suite: SUITE, seconds, env: state.env, error: state.error, checks }, null, 1)}\n`,
+    );
     const failed = checks.filter((c) => !c.pass);
-    console.log(`backends e2e: ${checks.length} checks in ${seconds.toFixed(0)} s, ${failed.length} failed${failed.map((c) => `\n  ${c.backend} ${c.group} ${c.name}: ${c.message ?? JSON.stringify(c)}`).join('')}`);
+    console.log(
+      `backends e2e: ${checks.length} checks in ${seconds.toFixed(0)} s, ${failed.length} failed${failed.map((c) => `\n  ${c.backend} ${c.group} ${c.name}: ${c.message ?? JSON.stringify(c)}`).join('')}`,
+    );
     if (state.error) throw new Error(`page error: ${state.error}`);
   }, PAGE_MS + 30000);
 
@@ -95,14 +119,18 @@ describe(`browser backends (${BACKENDS.join(', ')}; suite ${SUITE})`, () => {
     expect(cpu.filter((c) => !c.pass)).toEqual([]);
   });
 
-  it.each(BACKENDS)('every check passes on %s (the same checks as cpu, plus differences and cpu comparisons)', (backend) => {
-    const mine = checks.filter((c) => c.backend === backend);
-    const names = (b: string) => checks.filter((c) => c.backend === b && !c.name.includes('vs cpu')).map((c) => `${c.group}/${c.name}`);
-    expect(names(backend)).toEqual(names('cpu'));
-    const matrix = mine.filter((c) => c.group === 'matrix');
-    expect(matrix.every((c) => c.error != null && c.errorVsCpu != null)).toBe(true);
-    expect(mine.filter((c) => !c.pass)).toEqual([]);
-  });
+  it.each(BACKENDS)(
+    'every check passes on %s (the same checks as cpu, plus differences and cpu comparisons)',
+    (backend) => {
+      const mine = checks.filter((c) => c.backend === backend);
+      const names = (b: string) =>
+        checks.filter((c) => c.backend === b && !c.name.includes('vs cpu')).map((c) => `${c.group}/${c.name}`);
+      expect(names(backend)).toEqual(names('cpu'));
+      const matrix = mine.filter((c) => c.group === 'matrix');
+      expect(matrix.every((c) => c.error != null && c.errorVsCpu != null)).toBe(true);
+      expect(mine.filter((c) => !c.pass)).toEqual([]);
+    },
+  );
 
   it('the page threw nothing', () => {
     expect(pageErrors).toEqual([]);

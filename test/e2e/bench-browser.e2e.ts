@@ -19,7 +19,13 @@ describe('npm run bench -- --browser (quick)', () => {
 
   beforeAll(async () => {
     const lines: string[] = [];
-    const out = await runBrowserBench({ quick: true, leakSteps: LEAK_STEPS, leakSeconds: 60, pageTimeoutMs: 120000, onLine: (l) => lines.push(l) });
+    const out = await runBrowserBench({
+      quick: true,
+      leakSteps: LEAK_STEPS,
+      leakSeconds: 60,
+      pageTimeoutMs: 120000,
+      onLine: (l) => lines.push(l),
+    });
     runs = out.runs;
     chromiumVersion = out.chromium;
     if (process.env.BENCH_VERBOSE) console.log(lines.join('\n'));
@@ -28,41 +34,63 @@ describe('npm run bench -- --browser (quick)', () => {
   it('ran webgl and wasm, every section without error', () => {
     expect(runs.map((r) => r.backend)).toEqual(['webgl', 'wasm']);
     for (const r of runs) {
-      expect({ backend: r.backend, error: r.error, errors: r.result?.errors }).toEqual({ backend: r.backend, error: null, errors: {} });
+      expect({ backend: r.backend, error: r.error, errors: r.result?.errors }).toEqual({
+        backend: r.backend,
+        error: null,
+        errors: {},
+      });
       expect(r.result?.env.backend).toBe(r.backend);
     }
   });
 
-  it.each(['webgl', 'wasm'])('%s: every timed job has 2 finite positive runs; Lanczos(8) made 1 to 8 Gram products', (backend) => {
-    const s = runs.find((r) => r.backend === backend)!.result!.steps!;
-    for (const t of Object.values(s.timings)) {
-      expect(t.runs).toHaveLength(2);
-      expect(t.runs.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
-    }
-    expect(Number.isInteger(s.lanczosSteps8) && s.lanczosSteps8 >= 1 && s.lanczosSteps8 <= 8).toBe(true);
-    const h = runs.find((r) => r.backend === backend)!.result!.hessian!;
-    expect(Number.isFinite(h.ratio) && h.ratio > 0).toBe(true);
-  });
+  it.each(['webgl', 'wasm'])(
+    '%s: every timed job has 2 finite positive runs; Lanczos(8) made 1 to 8 Gram products',
+    (backend) => {
+      const s = runs.find((r) => r.backend === backend)!.result!.steps!;
+      for (const t of Object.values(s.timings)) {
+        expect(t.runs).toHaveLength(2);
+        expect(t.runs.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
+      }
+      expect(Number.isInteger(s.lanczosSteps8) && s.lanczosSteps8 >= 1 && s.lanczosSteps8 <= 8).toBe(true);
+      const h = runs.find((r) => r.backend === backend)!.result!.hessian!;
+      expect(Number.isFinite(h.ratio) && h.ratio > 0).toBe(true);
+    },
+  );
 
   it.each(['webgl', 'wasm'])('%s: the leak check ran every step and left 0 tensors, 0 bytes', (backend) => {
     const l = runs.find((r) => r.backend === backend)!.result!.leak!;
     expect([l.steps, l.stoppedEarly, l.tensorsLeaked, l.bytesLeaked]).toEqual([LEAK_STEPS, false, 0, 0]);
   });
 
-  it.each(['webgl', 'wasm'])('%s: CNN step memory holds at least weights + Adam slots + batch at start, and every gradient at the peak', (backend) => {
-    const m = runs.find((r) => r.backend === backend)!.result!.memory!;
-    const atStart = 3 * CNN_PARAMS * F32 + 64 * 28 * 28 * F32 + 64 * 10 * F32;
-    for (const p of [m.plain, m.penalty]) {
-      expect(p.startBytes).toBeGreaterThanOrEqual(atStart);
-      expect(p.peakBytes - p.startBytes).toBeGreaterThanOrEqual(CNN_PARAMS * F32);
-    }
-    expect(m.incrementRatio).toBeCloseTo((m.penalty.peakBytes - m.penalty.startBytes) / (m.plain.peakBytes - m.plain.startBytes), 10);
-    if (backend === 'webgl') expect(m.plain.gpu && m.plain.gpu.peakBytes > m.plain.gpu.startBytes).toBe(true);
-    else expect(m.plain.gpu).toBeNull();
-  });
+  it.each(['webgl', 'wasm'])(
+    '%s: CNN step memory holds at least weights + Adam slots + batch at start, and every gradient at the peak',
+    (backend) => {
+      const m = runs.find((r) => r.backend === backend)!.result!.memory!;
+      const atStart = 3 * CNN_PARAMS * F32 + 64 * 28 * 28 * F32 + 64 * 10 * F32;
+      for (const p of [m.plain, m.penalty]) {
+        expect(p.startBytes).toBeGreaterThanOrEqual(atStart);
+        expect(p.peakBytes - p.startBytes).toBeGreaterThanOrEqual(CNN_PARAMS * F32);
+      }
+      expect(m.incrementRatio).toBeCloseTo(
+        (m.penalty.peakBytes - m.penalty.startBytes) / (m.plain.peakBytes - m.plain.startBytes),
+        10,
+      );
+      if (backend === 'webgl') expect(m.plain.gpu && m.plain.gpu.peakBytes > m.plain.gpu.startBytes).toBe(true);
+      else expect(m.plain.gpu).toBeNull();
+    },
+  );
 
   it('renders the target table with a webgl and a wasm column', () => {
-    const md = renderBrowserMarkdown(runs, { chromium: chromiumVersion, flags: [], nproc: 2, cpuModel: '?', loadAverageAtStart: [0], loadAverageAtEnd: [0], wallSeconds: 0, quick: true });
+    const md = renderBrowserMarkdown(runs, {
+      chromium: chromiumVersion,
+      flags: [],
+      nproc: 2,
+      cpuModel: '?',
+      loadAverageAtStart: [0],
+      loadAverageAtEnd: [0],
+      wallSeconds: 0,
+      quick: true,
+    });
     expect(md).toContain('| measure | target | webgl | wasm |');
     const leakRow = md.split('\n').find((l) => l.startsWith('| tensors leaked'))!;
     expect(leakRow.match(/0 \*\*met\*\* \(10 steps, 0 bytes/g)).toHaveLength(2);

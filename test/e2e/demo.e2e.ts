@@ -15,7 +15,16 @@ import { buildWeb } from '../../scripts/build-web';
 import { WebServer, serveWeb } from '../../scripts/serve-web';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-sync',
+];
 const OUTPUT = path.resolve(__dirname, 'output');
 const STEPS = 20;
 const EPSILON = 0.1; // the page's default
@@ -68,7 +77,9 @@ interface DemoState {
 /** Opens the page at `query`, waits for Ready, clicks Start and waits for the run; returns the state and wall time. */
 async function runPage(page: Page, url: string): Promise<{ state: DemoState; runSeconds: number }> {
   await page.goto(url, { waitUntil: 'load', timeout: 30000 });
-  await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Ready'), null, { timeout: 30000 });
+  await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Ready'), null, {
+    timeout: 30000,
+  });
   const runStarted = Date.now();
   await page.click('#start');
   await page.waitForFunction(
@@ -77,7 +88,7 @@ async function runPage(page: Page, url: string): Promise<{ state: DemoState; run
       return demo.done || demo.error != null;
     },
     null,
-    { timeout: 120000, polling: 250 }
+    { timeout: 120000, polling: 250 },
   );
   const runSeconds = (Date.now() - runStarted) / 1000;
   const state = await page.evaluate(() => (window as unknown as { __demo: DemoState }).__demo);
@@ -125,9 +136,15 @@ function timingsOf(results: DemoResults, runSeconds: number) {
     evalSeconds: a.evalSeconds,
     sigma: a.sigma,
     pgdAccuracy: a.pgdAccuracy,
-    robustAccuracy: a.robustAccuracy
+    robustAccuracy: a.robustAccuracy,
   });
-  return { backend: results.backend, pageRunSeconds: runSeconds, pageReportedSeconds: results.totalSeconds, plain: arm(results.plain), regularized: arm(results.regularized) };
+  return {
+    backend: results.backend,
+    pageRunSeconds: runSeconds,
+    pageReportedSeconds: results.totalSeconds,
+    plain: arm(results.plain),
+    regularized: arm(results.regularized),
+  };
 }
 
 describe('browser demo (demo/web)', () => {
@@ -147,8 +164,14 @@ describe('browser demo (demo/web)', () => {
     buildWeb({ outDir: dir }); // throws "run npm run build first" when dist/ is missing
     // The import-map page: tfjs' ES module and the package's.
     fs.copyFileSync(path.join(__dirname, 'fixtures/esm.html'), path.join(dir, 'esm.html'));
-    fs.copyFileSync(path.join(ROOT, 'node_modules/@tensorflow/tfjs/dist/tf.fesm.min.js'), path.join(dir, 'vendor/tf.fesm.min.js'));
-    fs.copyFileSync(path.join(ROOT, 'dist/tfjs-jacobian-reg.esm.js'), path.join(dir, 'vendor/tfjs-jacobian-reg.esm.js'));
+    fs.copyFileSync(
+      path.join(ROOT, 'node_modules/@tensorflow/tfjs/dist/tf.fesm.min.js'),
+      path.join(dir, 'vendor/tf.fesm.min.js'),
+    );
+    fs.copyFileSync(
+      path.join(ROOT, 'dist/tfjs-jacobian-reg.esm.js'),
+      path.join(dir, 'vendor/tfjs-jacobian-reg.esm.js'),
+    );
     server = await serveWeb(dir, 0);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     page = await browser.newPage({ viewport: { width: 1200, height: 1100 } });
@@ -182,16 +205,22 @@ describe('browser demo (demo/web)', () => {
     await page.waitForSelector('#loss-chart', { state: 'visible' });
     await page.waitForSelector('#results td[data-field="stepMedianMs"]');
     const points = await page.evaluate(() => {
-      const chart = (window as unknown as { Chart: { getChart(id: string): { data: { datasets: Array<{ data: unknown[] }> } } } }).Chart;
+      const chart = (
+        window as unknown as { Chart: { getChart(id: string): { data: { datasets: Array<{ data: unknown[] }> } } } }
+      ).Chart;
       return ['sigma-chart', 'loss-chart'].map((id) => chart.getChart(id).data.datasets.map((d) => d.data.length));
     });
     expect(points[0][0]).toBeGreaterThan(2); // plain σ measurements
     expect(points[0][1]).toBeGreaterThan(2); // regularized σ measurements
     expect(points[1][0]).toBe(STEPS); // plain loss per step
     expect(points[1][1]).toBe(STEPS); // regularized loss per step
-    const rows = await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => (tr as HTMLTableRowElement).cells.length));
+    const rows = await page.$$eval('#results tbody tr', (trs) =>
+      trs.map((tr) => (tr as HTMLTableRowElement).cells.length),
+    );
     expect(rows).toEqual([8, 8]);
-    const gridRows = await page.$$eval('#adv-grid tbody tr', (trs) => trs.map((tr) => tr.querySelectorAll('canvas').length));
+    const gridRows = await page.$$eval('#adv-grid tbody tr', (trs) =>
+      trs.map((tr) => tr.querySelectorAll('canvas').length),
+    );
     expect(gridRows).toEqual([10, 10, 10]); // clean, plain adversarial, regularized adversarial
 
     await page.screenshot({ path: path.join(OUTPUT, 'demo.png'), fullPage: true });
@@ -224,7 +253,9 @@ describe('browser demo (demo/web)', () => {
     noGl.on('pageerror', (e) => errors.push(e.message));
     // No WebGL contexts at all (tfjs asks an OffscreenCanvas for webgl2, else a canvas); Chart.js keeps its 2d.
     await noGl.addInitScript(() => {
-      for (const proto of [HTMLCanvasElement.prototype, OffscreenCanvas.prototype] as Array<{ getContext: (...a: unknown[]) => unknown }>) {
+      for (const proto of [HTMLCanvasElement.prototype, OffscreenCanvas.prototype] as Array<{
+        getContext: (...a: unknown[]) => unknown;
+      }>) {
         const original = proto.getContext;
         proto.getContext = function (this: unknown, kind: unknown, ...rest: unknown[]) {
           return /webgl/.test(String(kind)) ? null : original.call(this, kind, ...rest);
@@ -246,8 +277,12 @@ describe('browser demo (demo/web)', () => {
   it('the ES-module bundle works through an import map', async () => {
     const errors = pageErrors.length;
     await page.goto(`${(server as WebServer).url}esm.html`, { waitUntil: 'load', timeout: 30000 });
-    await page.waitForFunction(() => (window as unknown as { __esm?: unknown }).__esm != null, null, { timeout: 30000 });
-    const esm = await page.evaluate(() => (window as unknown as { __esm: { sigma: number[]; exact: number[]; keys: string[] } }).__esm);
+    await page.waitForFunction(() => (window as unknown as { __esm?: unknown }).__esm != null, null, {
+      timeout: 30000,
+    });
+    const esm = await page.evaluate(
+      () => (window as unknown as { __esm: { sigma: number[]; exact: number[]; keys: string[] } }).__esm,
+    );
     esm.sigma.forEach((s, i) => expect(s).toBeCloseTo(esm.exact[i], 4)); // 3 Lanczos steps on a 3 × 4 Jacobian are exact
     expect(esm.keys).toEqual(['loss', 'regularized_1_jacobian_sigma', 'regularized_1_jacobian_penalty']);
     expect(pageErrors.slice(errors)).toEqual([]);

@@ -8,5 +8,5 @@ module.exports = {
   testMatch: ['**/*.e2e.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   testTimeout: 150000,
-  maxWorkers: 1
+  maxWorkers: 1,
 };

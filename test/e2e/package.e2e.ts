@@ -21,7 +21,12 @@ interface Exports {
 }
 
 const run = (cmd: string, args: string[], cwd: string) =>
-  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+  execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
 
 /** The consumer's script: which files each loader picked, and ∇Σx² at x from each build. */
 const CONSUMER = `
@@ -62,9 +67,26 @@ describe('the packed tarball in a fresh consumer', () => {
     const tarball = run('npm', ['pack', '--silent', '--pack-destination', work], ROOT).trim().split('\n').pop()!;
     fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
     // --legacy-peer-deps: npm would fetch the peers; they come from this repo instead (one tfjs-core instance).
-    run('npm', ['install', '--offline', '--legacy-peer-deps', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', path.join(work, tarball)], consumer);
+    run(
+      'npm',
+      [
+        'install',
+        '--offline',
+        '--legacy-peer-deps',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        '--no-package-lock',
+        path.join(work, tarball),
+      ],
+      consumer,
+    );
     for (const peer of PEERS) {
-      fs.symlinkSync(path.join(ROOT, 'node_modules', '@tensorflow', peer), path.join(consumer, 'node_modules', '@tensorflow', peer), 'dir');
+      fs.symlinkSync(
+        path.join(ROOT, 'node_modules', '@tensorflow', peer),
+        path.join(consumer, 'node_modules', '@tensorflow', peer),
+        'dir',
+      );
     }
   });
 
@@ -73,7 +95,9 @@ describe('the packed tarball in a fresh consumer', () => {
   });
 
   test('Node ESM import gets the ES bundle, require gets CommonJS; both compute ∇Σx² = 2x', () => {
-    const out = JSON.parse(run(process.execPath, ['--input-type=module', '-e', CONSUMER], consumer).trim().split('\n').pop()!);
+    const out = JSON.parse(
+      run(process.execPath, ['--input-type=module', '-e', CONSUMER], consumer).trim().split('\n').pop()!,
+    );
     const installed = path.join(consumer, 'node_modules', NAME);
     expect(fs.realpathSync(out.esmFile)).toBe(fs.realpathSync(path.join(installed, exportsMap['.'].import)));
     expect(fs.realpathSync(out.cjsFile)).toBe(fs.realpathSync(path.join(installed, exportsMap['.'].require)));
@@ -98,16 +122,38 @@ describe('the packed tarball in a fresh consumer', () => {
   test('TypeScript (node16) resolves exports "types" for an ESM and a CommonJS consumer', () => {
     fs.writeFileSync(
       path.join(consumer, 'esm.mts'),
-      `import * as jr from '${NAME}';\nexport const m: number = jr.MAX_ITERATIONS;\nexport const r: jr.JacobianRegularizer = jr.regularizers.jacobian({ iterations: 4 });\n`
+      `import * as jr from '${NAME}';\nexport const m: number = jr.MAX_ITERATIONS;\nexport const r: jr.JacobianRegularizer = jr.regularizers.jacobian({ iterations: 4 });\n`,
     );
-    fs.writeFileSync(path.join(consumer, 'cjs.cts'), `import jr = require('${NAME}');\nconst m: number = jr.MAX_ITERATIONS;\nexport = m;\n`);
+    fs.writeFileSync(
+      path.join(consumer, 'cjs.cts'),
+      `import jr = require('${NAME}');\nconst m: number = jr.MAX_ITERATIONS;\nexport = m;\n`,
+    );
     // bad.mts is the control: MAX_ITERATIONS typed `any` (types not found) would pass it; a number must not.
-    fs.writeFileSync(path.join(consumer, 'bad.mts'), `import * as jr from '${NAME}';\nexport const m: string = jr.MAX_ITERATIONS;\n`);
+    fs.writeFileSync(
+      path.join(consumer, 'bad.mts'),
+      `import * as jr from '${NAME}';\nexport const m: string = jr.MAX_ITERATIONS;\n`,
+    );
     const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2020', '--skipLibCheck', '--types', 'node'];
+    const args = [
+      '--noEmit',
+      '--strict',
+      '--module',
+      'node16',
+      '--moduleResolution',
+      'node16',
+      '--target',
+      'es2020',
+      '--skipLibCheck',
+      '--types',
+      'node',
+    ];
     let diagnostics = '';
     try {
-      run(process.execPath, [tsc, ...args, '--typeRoots', path.join(ROOT, 'node_modules', '@types'), 'esm.mts', 'cjs.cts', 'bad.mts'], consumer);
+      run(
+        process.execPath,
+        [tsc, ...args, '--typeRoots', path.join(ROOT, 'node_modules', '@types'), 'esm.mts', 'cjs.cts', 'bad.mts'],
+        consumer,
+      );
     } catch (error) {
       diagnostics = String((error as { stdout?: string }).stdout);
     }

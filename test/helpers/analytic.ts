@@ -10,7 +10,7 @@ const derivatives = {
   softplus: (z: number) => {
     const s = 1 / (1 + Math.exp(-z));
     return { d1: s, d2: s * (1 - s) };
-  }
+  },
 };
 
 function hidden(net: Mlp, x: tf.Tensor): { z: number[][]; w1: number[][]; w2: number[][] } {
@@ -27,8 +27,10 @@ export function mlpJacobian(net: Mlp, x: tf.Tensor, activation: 'tanh' | 'softpl
   const n = w1.length;
   return z.map((zb) =>
     Array.from({ length: m }, (_, i) =>
-      Array.from({ length: n }, (__, j) => zb.reduce((s, zk, k) => s + w2[k][i] * derivatives[activation](zk).d1 * w1[j][k], 0))
-    )
+      Array.from({ length: n }, (__, j) =>
+        zb.reduce((s, zk, k) => s + w2[k][i] * derivatives[activation](zk).d1 * w1[j][k], 0),
+      ),
+    ),
   );
 }
 
@@ -39,7 +41,9 @@ export function mlpHessian(net: Mlp, x: tf.Tensor, activation: 'tanh' | 'softplu
   const n = w1.length;
   return z.map((zb) =>
     Array.from({ length: n }, (_, i) =>
-      Array.from({ length: n }, (__, j) => zb.reduce((s, zk, k) => s + w1[i][k] * derivatives[activation](zk).d2 * w2c[k] * w1[j][k], 0))
-    )
+      Array.from({ length: n }, (__, j) =>
+        zb.reduce((s, zk, k) => s + w1[i][k] * derivatives[activation](zk).d2 * w2c[k] * w1[j][k], 0),
+      ),
+    ),
   );
 }

@@ -15,7 +15,7 @@ export interface HasTrainableWeights {
 
 /** The tf.Variables behind the trainable weights of a layer or model, in `trainableWeights` order. */
 export function trainableVariables(layerOrModel: HasTrainableWeights): tf.Variable[] {
-  return layerOrModel.trainableWeights.map(w => w.read() as tf.Variable);
+  return layerOrModel.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
 /** Total number of scalar entries in `vars`. */
@@ -29,13 +29,18 @@ export function numEntries(vars: tf.Variable[]): number {
  * (f(w) − f(w − h·e_i)) / h. `f` returns a scalar tensor (or number); it runs inside tf.tidy. Each variable is
  * restored exactly after probing.
  */
-export function oneSidedDiffs(f: () => tf.Scalar | number, vars: tf.Variable[], h: number): { central: Float64Array; forward: Float64Array; backward: Float64Array } {
+export function oneSidedDiffs(
+  f: () => tf.Scalar | number,
+  vars: tf.Variable[],
+  h: number,
+): { central: Float64Array; forward: Float64Array; backward: Float64Array } {
   const n = numEntries(vars);
   const [central, forward, backward] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
-  const evalF = (): number => tf.tidy(() => {
-    const y = f();
-    return typeof y === 'number' ? y : y.dataSync()[0];
-  });
+  const evalF = (): number =>
+    tf.tidy(() => {
+      const y = f();
+      return typeof y === 'number' ? y : y.dataSync()[0];
+    });
   const f0 = evalF();
   let k = 0;
   for (const v of vars) {
@@ -115,7 +120,7 @@ export function inputGrad(g: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor): tf.Tens
 
 /** Jᵀu = ∇ₓ Σ f(x)·u (a vector-Jacobian product per sample). */
 export function jacobianTransposeProduct(f: TensorFn, x: tf.Tensor, u: tf.Tensor): tf.Tensor {
-  return inputGrad(xx => tf.sum(tf.mul(f(xx), u)), x);
+  return inputGrad((xx) => tf.sum(tf.mul(f(xx), u)), x);
 }
 
 /** Jacobian penalty P = Σ ‖Jᵀu‖² (second order when differentiated w.r.t. weights). */
@@ -125,7 +130,7 @@ export function jacobianPenalty(f: TensorFn, x: tf.Tensor, u: tf.Tensor): tf.Sca
 
 /** Hv = ∇ₓ Σ (∇ₓ s)·v with s(x) = Σ f(x)·c: the input-Hessian-vector product of s. */
 export function hessianVectorProduct(f: TensorFn, x: tf.Tensor, c: tf.Tensor, v: tf.Tensor): tf.Tensor {
-  return inputGrad(xx => tf.sum(tf.mul(jacobianTransposeProduct(f, xx, c), v)), x);
+  return inputGrad((xx) => tf.sum(tf.mul(jacobianTransposeProduct(f, xx, c), v)), x);
 }
 
 /** Hessian penalty Q = Σ ‖Hv‖² (third order when differentiated w.r.t. weights). */

@@ -20,7 +20,13 @@ export const posInit = (seed: number) => tfl.initializers.randomUniform({ minval
 
 /** Dense layer with a seeded kernel and bias. */
 export function dense(units: number, seed: number, activation = 'tanh', inputShape?: number[]): tfl.layers.Layer {
-  return tfl.layers.dense({ units, activation: activation as 'tanh', inputShape, kernelInitializer: init(seed), biasInitializer: init(seed + 1, 0.3) });
+  return tfl.layers.dense({
+    units,
+    activation: activation as 'tanh',
+    inputShape,
+    kernelInitializer: init(seed),
+    biasInitializer: init(seed + 1, 0.3),
+  });
 }
 
 export interface MatrixCase {
@@ -64,7 +70,11 @@ export function describeMatrix(title: string, cases: MatrixCase[]): void {
         tf.dispose(packagePenalty(order, target, x));
         expect(tf.memory().numTensors).toBe(before);
         const check = checkWeightGradient(order, target, x, trainableVariables(model), { piecewise: c.piecewise });
-        if (process.env.MATRIX_LOG) appendFileSync(process.env.MATRIX_LOG, `${JSON.stringify({ title, backend, name: c.name, order, ...check })}\n`);
+        if (process.env.MATRIX_LOG)
+          appendFileSync(
+            process.env.MATRIX_LOG,
+            `${JSON.stringify({ title, backend, name: c.name, order, ...check })}\n`,
+          );
         expect(check.gradNorm).toBeGreaterThan(1e-4); // well above the error floor (1e-5): a gradient that can be wrong
         expect(check.error).toBeLessThan(TOL);
       });

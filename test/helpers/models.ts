@@ -17,11 +17,12 @@ export function mlp(sizes: [number, number, number], activation: Activation, see
     tf.variable(tf.randomNormal([n, h], 0, scale, 'float32', seed)),
     tf.variable(tf.randomNormal([h], 0, 0.3, 'float32', seed + 1)),
     tf.variable(tf.randomNormal([h, m], 0, scale, 'float32', seed + 2)),
-    tf.variable(tf.randomNormal([m], 0, 0.3, 'float32', seed + 3))
+    tf.variable(tf.randomNormal([m], 0, 0.3, 'float32', seed + 3)),
   ];
   const [w1, b1, w2, b2] = weights;
   const act = (z: tf.Tensor) => (tf as unknown as Record<string, (t: tf.Tensor) => tf.Tensor>)[activation](z);
-  const f = (x: tf.Tensor) => tf.tidy(() => tf.add(tf.matMul(act(tf.add(tf.matMul(x as tf.Tensor2D, w1), b1)) as tf.Tensor2D, w2), b2));
+  const f = (x: tf.Tensor) =>
+    tf.tidy(() => tf.add(tf.matMul(act(tf.add(tf.matMul(x as tf.Tensor2D, w1), b1)) as tf.Tensor2D, w2), b2));
   return { f, weights, dispose: () => weights.forEach((w) => w.dispose()) };
 }
 
@@ -30,10 +31,17 @@ export function cnn(units = 3, seed = 7): { model: tfl.LayersModel; f: (x: tf.Te
   const init = (s: number) => tfl.initializers.randomNormal({ mean: 0, stddev: 0.5, seed: s });
   const model = tfl.sequential({
     layers: [
-      tfl.layers.conv2d({ inputShape: [6, 6, 1], filters: 2, kernelSize: 3, activation: 'softplus', kernelInitializer: init(seed), biasInitializer: init(seed + 1) }),
+      tfl.layers.conv2d({
+        inputShape: [6, 6, 1],
+        filters: 2,
+        kernelSize: 3,
+        activation: 'softplus',
+        kernelInitializer: init(seed),
+        biasInitializer: init(seed + 1),
+      }),
       tfl.layers.flatten(),
-      tfl.layers.dense({ units, kernelInitializer: init(seed + 2), biasInitializer: init(seed + 3) })
-    ]
+      tfl.layers.dense({ units, kernelInitializer: init(seed + 2), biasInitializer: init(seed + 3) }),
+    ],
   });
   return { model, f: (x) => model.apply(x) as tf.Tensor };
 }

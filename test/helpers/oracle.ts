@@ -66,7 +66,9 @@ export function jacobianByRows(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): nu
     const rows: tf.Tensor[] = [];
     for (let i = 0; i < m; i++) {
       const pick = tf.cast(tf.oneHot(tf.fill([batch], i, 'int32') as tf.Tensor1D, m), 'float32');
-      rows.push(tf.reshape(tf.grad((z: tf.Tensor) => tf.sum(tf.mul(tf.reshape(f(z), [batch, m]), pick)))(x), [batch, -1]));
+      rows.push(
+        tf.reshape(tf.grad((z: tf.Tensor) => tf.sum(tf.mul(tf.reshape(f(z), [batch, m]), pick)))(x), [batch, -1]),
+      );
     }
     return tf.stack(rows, 1).arraySync() as number[][][];
   });
@@ -93,7 +95,8 @@ export function jacobianByDifferences(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tens
   const flat = tf.reshape(x, [batch, -1]).arraySync() as number[][];
   const n = flat[0].length;
   const out: number[][][] = [];
-  const evalAt = (rows: number[][]) => tf.tidy(() => tf.reshape(f(tf.reshape(tf.tensor(rows), x.shape)), [batch, -1]).arraySync() as number[][]);
+  const evalAt = (rows: number[][]) =>
+    tf.tidy(() => tf.reshape(f(tf.reshape(tf.tensor(rows), x.shape)), [batch, -1]).arraySync() as number[][]);
   for (let j = 0; j < n; j++) {
     const plus = evalAt(flat.map((r) => r.map((v, k) => (k === j ? v + h : v))));
     const minus = evalAt(flat.map((r) => r.map((v, k) => (k === j ? v - h : v))));

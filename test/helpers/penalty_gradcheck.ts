@@ -25,7 +25,8 @@ export type PenaltyTarget = tfl.layers.Layer | jr.BatchFunction;
 /** The package's penalty of `target` at x, with Hutchinson vectors from `seed` (so it is a smooth function of W). */
 export function packagePenalty(order: Order, target: PenaltyTarget, x: tf.Tensor, seed = 11): tf.Scalar {
   const options = { method: 'hutchinson' as const, iterations: 1, seed };
-  const regularizer = order === 2 ? jr.regularizers.jacobian(options) : jr.regularizers.hessian({ ...options, scalar: 'sum' });
+  const regularizer =
+    order === 2 ? jr.regularizers.jacobian(options) : jr.regularizers.hessian({ ...options, scalar: 'sum' });
   const { penalty, sigma, vectors } = regularizer.penalty(target, x, { epoch: 0, step: 0 });
   tf.dispose([sigma, vectors]);
   return penalty;
@@ -49,7 +50,12 @@ export function checkWeightGradient(
   target: PenaltyTarget,
   x: tf.Tensor,
   vars: tf.Variable[],
-  { h = 5e-3, piecewise = false, kinkTol = 0.05, seed = 11 }: { h?: number; piecewise?: boolean; kinkTol?: number; seed?: number } = {}
+  {
+    h = 5e-3,
+    piecewise = false,
+    kinkTol = 0.05,
+    seed = 11,
+  }: { h?: number; piecewise?: boolean; kinkTol?: number; seed?: number } = {},
 ): GradientCheck {
   const f = () => packagePenalty(order, target, x, seed);
   const ad = autodiffGrad(f, vars);
@@ -61,7 +67,9 @@ export function checkWeightGradient(
     for (let i = 0; i < fd.length; i++) {
       if (Math.abs(forward[i] - backward[i]) > kinkTol * scale + 0.05 * Math.abs(central[i])) {
         kinks++;
-        fd[i] = [central[i], forward[i], backward[i]].reduce((best, d) => (Math.abs(d - ad[i]) < Math.abs(best - ad[i]) ? d : best));
+        fd[i] = [central[i], forward[i], backward[i]].reduce((best, d) =>
+          Math.abs(d - ad[i]) < Math.abs(best - ad[i]) ? d : best,
+        );
       }
     }
   }

@@ -22,7 +22,7 @@ describe('jr.io.fileSystem path forms (save and load alike)', () => {
     ['file://relative-dir', (dir) => `file://${path.relative(process.cwd(), dir)}`],
     ['file://relative-dir/model.json', (dir) => `file://${path.relative(process.cwd(), dir)}/model.json`],
     ['file:///abs/dir', (dir) => `file://${dir}`],
-    ['dir/model.json', (dir) => path.join(dir, 'model.json')]
+    ['dir/model.json', (dir) => path.join(dir, 'model.json')],
   ];
   it.each(forms)('%s round-trips the model exactly, leaving model.json and weights.bin only', async (_, form) => {
     const dir = path.join(tmp(), 'saved');
@@ -56,7 +56,12 @@ describe('jr.io.fileSystem path forms (save and load alike)', () => {
 
 describe('quantized weights load at their quantized sizes', () => {
   /** A model.json for smallModel's topology whose kernel is uint8 (6 bytes) and bias float16 (4 bytes). */
-  async function quantizedFolder(kernelBytes: number[], biasHalfs: number[], scale: number, min: number): Promise<string> {
+  async function quantizedFolder(
+    kernelBytes: number[],
+    biasHalfs: number[],
+    scale: number,
+    min: number,
+  ): Promise<string> {
     const dir = tmp();
     await smallModel().save(fileSystem(dir));
     const json = JSON.parse(nodeFs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
@@ -95,7 +100,9 @@ describe('saving is atomic and never clobbers without {overwrite: true}', () => 
     await smallModel(5).save(fileSystem(dir));
     const before = snapshot(dir);
     await new Promise((r) => setTimeout(r, 20)); // so that a rewrite would show in mtimes
-    await expect(smallModel(6).save(fileSystem(dir))).rejects.toThrow(/model\.json exists; pass \{overwrite: true\} to replace it/);
+    await expect(smallModel(6).save(fileSystem(dir))).rejects.toThrow(
+      /model\.json exists; pass \{overwrite: true\} to replace it/,
+    );
     await expect(smallModel(6).save(fileSystem(`file://${dir}/model.json`))).rejects.toThrow(ValueError);
     expect(snapshot(dir)).toEqual(before);
   });
@@ -148,7 +155,9 @@ describe('saving is atomic and never clobbers without {overwrite: true}', () => 
       rename(from, to);
     });
     try {
-      await expect(smallModel(12).save(fileSystem(dir, { overwrite: true }))).rejects.toThrow('rename failed (simulated)');
+      await expect(smallModel(12).save(fileSystem(dir, { overwrite: true }))).rejects.toThrow(
+        'rename failed (simulated)',
+      );
     } finally {
       spy.mockRestore();
     }
@@ -176,29 +185,40 @@ describe('arguments, missing folders and old Node', () => {
     ['', /directory must be a non-empty string/],
     [42, /directory must be a non-empty string.*; got 42/],
     ['file://', /directory must name a folder after file:\/\/; got 'file:\/\/'/],
-    ['http://example.com/model.json', /directory must be a folder path or a file:\/\/ URL; got 'http:.*For http\(s\):\/\/ URLs use tf\.io\.http/],
-    ['out\u0000/model', /directory must not contain a NUL byte/]
+    [
+      'http://example.com/model.json',
+      /directory must be a folder path or a file:\/\/ URL; got 'http:.*For http\(s\):\/\/ URLs use tf\.io\.http/,
+    ],
+    ['out\u0000/model', /directory must not contain a NUL byte/],
   ])('directory %p is refused at once', (directory, message) => {
     expect(() => fileSystem(directory as string)).toThrow(ValueError);
     expect(() => fileSystem(directory as string)).toThrow(message);
   });
 
   it('options are checked: unknown keys (with the nearest name) and overwrite types', () => {
-    expect(() => fileSystem('out', { overwrit: true } as never)).toThrow(/unknown option 'overwrit' \(did you mean 'overwrite'\?\); known options: overwrite/);
-    expect(() => fileSystem('out', { overwrite: 'yes' } as never)).toThrow(/overwrite must be true or false; got 'yes'/);
+    expect(() => fileSystem('out', { overwrit: true } as never)).toThrow(
+      /unknown option 'overwrit' \(did you mean 'overwrite'\?\); known options: overwrite/,
+    );
+    expect(() => fileSystem('out', { overwrite: 'yes' } as never)).toThrow(
+      /overwrite must be true or false; got 'yes'/,
+    );
     expect(() => fileSystem('out', null as never)).toThrow(ValueError);
   });
 
   it('loading a missing folder or a folder without model.json names what is missing', async () => {
     const dir = tmp();
-    await expect(tfl.loadLayersModel(fileSystem(path.join(dir, 'nope')))).rejects.toThrow(/directory must name an existing folder .*nope.*\(ENOENT\)/);
+    await expect(tfl.loadLayersModel(fileSystem(path.join(dir, 'nope')))).rejects.toThrow(
+      /directory must name an existing folder .*nope.*\(ENOENT\)/,
+    );
     await expect(tfl.loadLayersModel(fileSystem(dir))).rejects.toThrow(new RegExp(`no model\\.json in ${dir}`));
   });
 
   it('saving onto an existing file (not a folder) is refused', async () => {
     const file = path.join(tmp(), 'plain');
     nodeFs.writeFileSync(file, 'x');
-    await expect(smallModel().save(fileSystem(file))).rejects.toThrow(/directory must name a folder .*not an existing file/);
+    await expect(smallModel().save(fileSystem(file))).rejects.toThrow(
+      /directory must name a folder .*not an existing file/,
+    );
     expect(nodeFs.readFileSync(file, 'utf8')).toBe('x');
   });
 
@@ -210,7 +230,7 @@ describe('arguments, missing folders and old Node', () => {
       const handler = fileSystem(tmp());
       await expect((handler.load as () => Promise<unknown>)()).rejects.toThrow(ValueError);
       await expect((handler.save as (a: tf.io.ModelArtifacts) => Promise<unknown>)({})).rejects.toThrow(
-        `jr.io.fileSystem: needs Node.js ≥ 20.16 (on 22.x: ≥ 22.3) for process.getBuiltinModule; running Node.js ${process.version}.`
+        `jr.io.fileSystem: needs Node.js ≥ 20.16 (on 22.x: ≥ 22.3) for process.getBuiltinModule; running Node.js ${process.version}.`,
       );
     } finally {
       proc.getBuiltinModule = saved;

@@ -5,7 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 
 /** The very fs object the handler gets from process.getBuiltinModule (spies on it see the handler's calls). */
-export const nodeFs = (process as unknown as { getBuiltinModule(id: string): unknown }).getBuiltinModule('fs') as typeof import('fs');
+export const nodeFs = (process as unknown as { getBuiltinModule(id: string): unknown }).getBuiltinModule(
+  'fs',
+) as typeof import('fs');
 
 /** A fresh folder under os.tmpdir(), resolved through symlinks (macOS /tmp) so paths compare exactly. */
 export const tmp = () => nodeFs.realpathSync(nodeFs.mkdtempSync(path.join(os.tmpdir(), 'jr-io-')));
@@ -14,19 +16,34 @@ export const tmp = () => nodeFs.realpathSync(nodeFs.mkdtempSync(path.join(os.tmp
 export function smallModel(seed = 1): tfl.Sequential {
   const init = (s: number) => tfl.initializers.randomUniform({ minval: -1, maxval: 1, seed: s });
   return tfl.sequential({
-    layers: [tfl.layers.dense({ units: 2, inputShape: [3], kernelInitializer: init(seed), biasInitializer: init(seed + 100) })]
+    layers: [
+      tfl.layers.dense({ units: 2, inputShape: [3], kernelInitializer: init(seed), biasInitializer: init(seed + 100) }),
+    ],
   });
 }
 
 /** The model's outputs on a fixed batch, as plain numbers (compared exactly). */
 export function predictions(model: tfl.LayersModel): number[] {
-  return tf.tidy(() => Array.from((model.predict(tf.tensor2d([[1, -2, 0.5], [0.25, 3, -1]])) as tf.Tensor).dataSync()));
+  return tf.tidy(() =>
+    Array.from(
+      (
+        model.predict(
+          tf.tensor2d([
+            [1, -2, 0.5],
+            [0.25, 3, -1],
+          ]),
+        ) as tf.Tensor
+      ).dataSync(),
+    ),
+  );
 }
 
 /** Every file's bytes and mtime in `dir`, and the listing (to check that a refused save changed nothing). */
-export function snapshot(dir: string): Record<string, { bytes: string; mtimeMs: number }> & { '.': { bytes: string; mtimeMs: number } } {
+export function snapshot(
+  dir: string,
+): Record<string, { bytes: string; mtimeMs: number }> & { '.': { bytes: string; mtimeMs: number } } {
   const out: Record<string, { bytes: string; mtimeMs: number }> = {
-    '.': { bytes: nodeFs.readdirSync(dir).sort().join('|'), mtimeMs: nodeFs.statSync(dir).mtimeMs }
+    '.': { bytes: nodeFs.readdirSync(dir).sort().join('|'), mtimeMs: nodeFs.statSync(dir).mtimeMs },
   };
   for (const name of nodeFs.readdirSync(dir)) {
     const p = path.join(dir, name);
@@ -44,8 +61,13 @@ const PROMISE_OPENERS = ['open', 'readFile'] as const;
  */
 export function watchOpens(): { opened(p: string): boolean; restore(): void } {
   const target = (obj: object, name: string) =>
-    typeof (obj as Record<string, unknown>)[name] === 'function' ? [jest.spyOn(obj as Record<string, () => unknown>, name)] : [];
-  const spies = [...OPENERS.flatMap((n) => target(nodeFs, n)), ...PROMISE_OPENERS.flatMap((n) => target(nodeFs.promises, n))];
+    typeof (obj as Record<string, unknown>)[name] === 'function'
+      ? [jest.spyOn(obj as Record<string, () => unknown>, name)]
+      : [];
+  const spies = [
+    ...OPENERS.flatMap((n) => target(nodeFs, n)),
+    ...PROMISE_OPENERS.flatMap((n) => target(nodeFs.promises, n)),
+  ];
   const real = (p: string) => {
     try {
       return nodeFs.realpathSync(p);
@@ -61,7 +83,7 @@ export function watchOpens(): { opened(p: string): boolean; restore(): void } {
       spy.mock.calls.flatMap((args: unknown[]) => {
         const a = args[0];
         return typeof a === 'string' ? [a] : a instanceof URL ? [a.pathname] : Buffer.isBuffer(a) ? [a.toString()] : [];
-      })
+      }),
     );
   return {
     opened(p: string) {
@@ -71,6 +93,6 @@ export function watchOpens(): { opened(p: string): boolean; restore(): void } {
     restore() {
       kept = names();
       spies.forEach((s) => s.mockRestore());
-    }
+    },
   };
 }

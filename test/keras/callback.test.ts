@@ -9,13 +9,19 @@ function classifier() {
   const model = tfl.sequential({
     layers: [
       tfl.layers.dense({ inputShape: [4], units: 6, activation: 'softplus', kernelInitializer: init(1) }),
-      tfl.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(2) })
-    ]
+      tfl.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(2) }),
+    ],
   });
   model.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy' });
   return model;
 }
-const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 1, 0, 2, 2, 1, 0, 1, 2, 0, 1, 1, 0, 2, 0, 1, 2, 1, 0, 2, 2, 1, 0, 1, 2, 0, 1, 1, 0, 2], 'int32'), 3);
+const labels = tf.oneHot(
+  tf.tensor1d(
+    [0, 1, 2, 1, 0, 2, 2, 1, 0, 1, 2, 0, 1, 1, 0, 2, 0, 1, 2, 1, 0, 2, 2, 1, 0, 1, 2, 0, 1, 1, 0, 2],
+    'int32',
+  ),
+  3,
+);
 
 describe('the callback regularizes the whole network on labelled data', () => {
   it("adds weight · (Hessian-of-loss penalty) on a mini-batch of data to the step's loss, with its weight gradient", async () => {
@@ -33,7 +39,11 @@ describe('the callback regularizes the whole network on labelled data', () => {
     // The expected value and gradient, from the core penalty (checked against finite differences in test/penalty.test.ts).
     const loss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tfl.metrics.categoricalCrossentropy(yTrue, yPred);
     const expected = () =>
-      tf.mul(weight, jr.hessianPenalty((z) => loss(labels, model.apply(z) as tf.Tensor), data.x, { iterations: 4, method: 'exact' }).penalty) as tf.Scalar;
+      tf.mul(
+        weight,
+        jr.hessianPenalty((z) => loss(labels, model.apply(z) as tf.Tensor), data.x, { iterations: 4, method: 'exact' })
+          .penalty,
+      ) as tf.Scalar;
     const actual = tf.variableGrads(modelLosses, variables);
     const reference = tf.variableGrads(expected, variables);
     expect(actual.value.dataSync()[0]).toBeCloseTo(reference.value.dataSync()[0], 4);
@@ -61,9 +71,12 @@ describe('the callback regularizes the whole network on labelled data', () => {
       iterator: async () => {
         let i = 0;
         return { next: async () => (i < 4 ? { value: batch(i++), done: false } : { value: batch(0), done: true }) };
-      }
+      },
     };
-    const callback = jr.callbacks.regularization({ regularizer: jr.regularizers.jacobian({ weight: 0.1, every: 3, iterations: 3 }), data: dataset });
+    const callback = jr.callbacks.regularization({
+      regularizer: jr.regularizers.jacobian({ weight: 0.1, every: 3, iterations: 3 }),
+      data: dataset,
+    });
     const history = await model.fit(data.x, labels, { epochs: 2, batchSize: 4, verbose: 0, callbacks: [callback] });
     expect(callback.evaluations).toBe(Math.ceil(16 / 3));
     expect(history.history['network_jacobian_sigma']).toHaveLength(2);
@@ -71,6 +84,8 @@ describe('the callback regularizes the whole network on labelled data', () => {
   });
 
   it('refuses a regularizer without data', () => {
-    expect(() => jr.callbacks.regularization({ regularizer: jr.regularizers.jacobian() })).toThrow(/a regularizer needs data/);
+    expect(() => jr.callbacks.regularization({ regularizer: jr.regularizers.jacobian() })).toThrow(
+      /a regularizer needs data/,
+    );
   });
 });

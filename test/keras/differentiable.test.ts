@@ -19,7 +19,7 @@ describe('refused layers', () => {
   it('jr.layers.regularized refuses an Embedding by name, with the reason', () => {
     expect(() => wrap(embedding(), [3])).toThrow(jr.ValueError);
     expect(() => wrap(embedding(), [3])).toThrow(
-      /^jr\.layers\.regularized: the layer or model must be differentiable w\.r\.t\. its input; got Embedding '[^']+', and its input is integer indices/
+      /^jr\.layers\.regularized: the layer or model must be differentiable w\.r\.t\. its input; got Embedding '[^']+', and its input is integer indices/,
     );
   });
 
@@ -30,8 +30,13 @@ describe('refused layers', () => {
 
   it('… and a model whose input is int32', () => {
     const input = tfl.input({ shape: [3], dtype: 'int32' });
-    const model = tfl.model({ inputs: input, outputs: tfl.layers.categoryEncoding({ numTokens: 4, outputMode: 'multiHot' }).apply(input) as tfl.SymbolicTensor });
-    expect(() => requireDifferentiable('jr.layers.regularized', model)).toThrow(/has dtype int32: a derivative needs float32 inputs/);
+    const model = tfl.model({
+      inputs: input,
+      outputs: tfl.layers.categoryEncoding({ numTokens: 4, outputMode: 'multiHot' }).apply(input) as tfl.SymbolicTensor,
+    });
+    expect(() => requireDifferentiable('jr.layers.regularized', model)).toThrow(
+      /has dtype int32: a derivative needs float32 inputs/,
+    );
   });
 
   it.each([
@@ -39,8 +44,13 @@ describe('refused layers', () => {
     ['MaxPooling3D', () => tfl.layers.maxPooling3d({ poolSize: 2 }), [2, 2, 2, 1], /MaxPool3DGrad/],
     ['AveragePooling3D', () => tfl.layers.averagePooling3d({ poolSize: 2 }), [2, 2, 2, 1], /AvgPool3DGrad/],
     ['CenterCrop', () => tfl.layers.centerCrop({ height: 2, width: 2 }), [3, 3, 1], /CropAndResize/],
-    ['Conv2D', () => tfl.layers.conv2d({ filters: 1, kernelSize: 2, dilationRate: 2 }), [4, 4, 1], /dilationRate is > 1/],
-    ['Conv1D', () => tfl.layers.conv1d({ filters: 1, kernelSize: 2, dilationRate: 2 }), [4, 1], /dilationRate is > 1/]
+    [
+      'Conv2D',
+      () => tfl.layers.conv2d({ filters: 1, kernelSize: 2, dilationRate: 2 }),
+      [4, 4, 1],
+      /dilationRate is > 1/,
+    ],
+    ['Conv1D', () => tfl.layers.conv1d({ filters: 1, kernelSize: 2, dilationRate: 2 }), [4, 1], /dilationRate is > 1/],
   ] as const)('jr.layers.regularized refuses %s', (name, make, shape, reason) => {
     expect(() => wrap(make(), [...shape])).toThrow(new RegExp(`got ${name} '[^']+', and .*${reason.source}`));
   });
@@ -48,12 +58,15 @@ describe('refused layers', () => {
   it('jr.callbacks.regularization({regularizer, data}) refuses a model with an Embedding before the first step', async () => {
     const model = tfl.sequential({ layers: [embedding(), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })] });
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-    const x = tf.tensor2d([[0, 1, 2], [3, 4, 0]]);
+    const x = tf.tensor2d([
+      [0, 1, 2],
+      [3, 4, 0],
+    ]);
     const y = tf.zeros([2, 2]);
     const before = model.getWeights().map((w) => w.dataSync().slice());
     const callback = jr.callbacks.regularization({ regularizer: jr.regularizers.jacobian(), data: { x, y } });
     await expect(model.fit(x, y, { epochs: 1, verbose: 0, callbacks: [callback] })).rejects.toThrow(
-      /^jr\.callbacks\.regularization: the layer or model must be differentiable w\.r\.t\. its input; got Embedding/
+      /^jr\.callbacks\.regularization: the layer or model must be differentiable w\.r\.t\. its input; got Embedding/,
     );
     model.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(before[i]))); // no step ran
     // Without a regularizer the callback asks for no input derivative, and the same model trains.
@@ -65,10 +78,17 @@ describe('refused layers', () => {
 
   it('the remedy works: the layers after an Embedding can be wrapped and trained', async () => {
     const model = tfl.sequential({
-      layers: [embedding(), tfl.layers.flatten(), jr.layers.regularized({ layer: dense(2, 1), regularizers: jr.regularizers.jacobian({ weight: 1 }) })]
+      layers: [
+        embedding(),
+        tfl.layers.flatten(),
+        jr.layers.regularized({ layer: dense(2, 1), regularizers: jr.regularizers.jacobian({ weight: 1 }) }),
+      ],
     });
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-    const x = tf.tensor2d([[0, 1, 2], [3, 4, 0]]);
+    const x = tf.tensor2d([
+      [0, 1, 2],
+      [3, 4, 0],
+    ]);
     const y = tf.zeros([2, 2]);
     await model.fit(x, y, { epochs: 1, verbose: 0, callbacks: [jr.callbacks.regularization()] });
     const wrapper = model.layers[2] as jr.Regularized;
@@ -83,9 +103,22 @@ describe('the refusals are true: run anyway, the penalty fails inside tfjs', () 
     ['maxPooling3d', () => tfl.layers.maxPooling3d({ poolSize: 2 }), [2, 2, 2, 1], /MaxPool3DGrad/],
     ['averagePooling3d', () => tfl.layers.averagePooling3d({ poolSize: 2 }), [2, 2, 2, 1], /AvgPool3DGrad/],
     ['centerCrop', () => tfl.layers.centerCrop({ height: 2, width: 2 }), [3, 3, 1], /CropAndResize/],
-    ['conv2d (dilationRate 2)', () => tfl.layers.conv2d({ filters: 1, kernelSize: 2, dilationRate: 2 }), [4, 4, 1], /dilation/]
+    [
+      'conv2d (dilationRate 2)',
+      () => tfl.layers.conv2d({ filters: 1, kernelSize: 2, dilationRate: 2 }),
+      [4, 4, 1],
+      /dilation/,
+    ],
   ] as const)('%s', (_name, make, shape, error) => {
-    const model = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape: [...shape] }), dense(2, 1), make(), tfl.layers.flatten(), dense(2, 3)] });
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.inputLayer({ inputShape: [...shape] }),
+        dense(2, 1),
+        make(),
+        tfl.layers.flatten(),
+        dense(2, 3),
+      ],
+    });
     const x = seededNormal([2, ...shape], 17);
     expect(() => autodiffGrad(() => packagePenalty(2, model, x), trainableVariables(model))).toThrow(error);
     model.dispose();
@@ -94,7 +127,10 @@ describe('the refusals are true: run anyway, the penalty fails inside tfjs', () 
 
   it('embedding: the Jacobian w.r.t. integer indices fails deep inside tfjs', () => {
     const model = tfl.sequential({ layers: [embedding(), tfl.layers.flatten(), dense(2, 1)] });
-    const x = tf.tensor2d([[0, 1, 2], [3, 4, 0]]);
+    const x = tf.tensor2d([
+      [0, 1, 2],
+      [3, 4, 0],
+    ]);
     expect(() => tf.dispose(packagePenalty(2, model, x))).toThrow();
     model.dispose();
     x.dispose();

@@ -6,7 +6,13 @@ import { topSingularValue, jacobianByRows } from '../helpers/oracle';
 export const init = (seed: number) => tfl.initializers.glorotNormal({ seed });
 
 /** A seeded MLP n → hidden (tanh) → m whose second layer is wrapped with `regularizers` (none: plain dense). */
-export function regularizedMlp(n: number, hidden: number, m: number, regularizers: jr.DerivativeRegularizer[] = [], seed = 1): tfl.Sequential {
+export function regularizedMlp(
+  n: number,
+  hidden: number,
+  m: number,
+  regularizers: jr.DerivativeRegularizer[] = [],
+  seed = 1,
+): tfl.Sequential {
   const model = tfl.sequential();
   const first = tfl.layers.dense({ inputShape: [n], units: hidden, activation: 'tanh', kernelInitializer: init(seed) });
   const second = tfl.layers.dense({ units: m, kernelInitializer: init(seed + 1) });
@@ -33,7 +39,8 @@ export function meanDistance(model: tfl.LayersModel, x: tf.Tensor, target: (j: n
 
 export const zeroT = (j: number[][]) => j.map((r) => r.map(() => 0));
 export const transposeT = (j: number[][]) => j[0].map((_, c) => j.map((r) => r[c]));
-export const rowSumDiagonalT = (j: number[][]) => j.map((r, i) => r.map((_, k) => (i === k ? r.reduce((s, v) => s + v, 0) : 0)));
+export const rowSumDiagonalT = (j: number[][]) =>
+  j.map((r, i) => r.map((_, k) => (i === k ? r.reduce((s, v) => s + v, 0) : 0)));
 
 /** Regression data y = sin(x A) (seeded). */
 export function regressionData(count: number, n: number, m: number, seed: number): { x: tf.Tensor2D; y: tf.Tensor2D } {

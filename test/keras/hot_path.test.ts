@@ -37,14 +37,16 @@ describe('no synchronous read of the penalty inside a guarded training step', ()
     const cb = jr.callbacks.regularization();
     let history: Record<string, unknown[]> = {};
     const reads = await syncReads(async () => {
-      history = (await model.fit(data.x, data.y, { epochs: 1, batchSize: 4, verbose: 0, callbacks: callback ? [cb] : [] })).history;
+      history = (
+        await model.fit(data.x, data.y, { epochs: 1, batchSize: 4, verbose: 0, callbacks: callback ? [cb] : [] })
+      ).history;
     });
     return { reads, history, model };
   };
 
   it.each([
     ['hutchinson', 0],
-    ['lanczos', 2]
+    ['lanczos', 2],
   ] as const)('%s (2 products): plain-fit reads + %d per step (4 steps)', async (method, perStep) => {
     const plain = await fitReads([]);
     const regularized = await fitReads([jr.regularizers.jacobian({ method, iterations: 2, bound: 0.5, seed: 1 })]);
@@ -62,7 +64,8 @@ describe('no synchronous read of the penalty inside a guarded training step', ()
   it('the guard is armed per step: a later fit of the same model without the callback reads its penalty again', async () => {
     const model = regularizedMlp(4, 6, 4, [jr.regularizers.jacobian({ method: 'hutchinson', iterations: 2 })]);
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-    const fit = (callbacks: jr.RegularizationCallback[]) => syncReads(() => model.fit(data.x, data.y, { epochs: 1, batchSize: 4, verbose: 0, callbacks }));
+    const fit = (callbacks: jr.RegularizationCallback[]) =>
+      syncReads(() => model.fit(data.x, data.y, { epochs: 1, batchSize: 4, verbose: 0, callbacks }));
     await fit([jr.callbacks.regularization()]);
     const plain = await fitReads([], false);
     expect((await fit([])) - plain.reads).toBe(4);
@@ -76,7 +79,12 @@ describe('no synchronous read of the penalty inside a guarded training step', ()
     const y = tf.slice(data.y, 0, 4);
     // weight 0: the weights do not move, so σ at the batch before and after the step is the same.
     const expected = jr.regularizers.jacobian({ method: 'exact' }).weightedPenalty(wrapper.layer, x).sigma;
-    const history = await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0, callbacks: [jr.callbacks.regularization()] });
+    const history = await model.fit(x, y, {
+      epochs: 1,
+      batchSize: 4,
+      verbose: 0,
+      callbacks: [jr.callbacks.regularization()],
+    });
     const logged = history.history[`${wrapper.name}_jacobian_sigma`][0] as number;
     expect(Math.abs(logged - expected)).toBeLessThan(1e-5 * expected);
     tf.dispose([x, y]);

@@ -7,28 +7,41 @@ import { init } from './helpers';
 const mlp = () =>
   tfl.sequential({
     layers: [
-      tfl.layers.dense({ inputShape: [6], units: 8, activation: 'tanh', kernelInitializer: init(1), biasInitializer: 'ones' }),
+      tfl.layers.dense({
+        inputShape: [6],
+        units: 8,
+        activation: 'tanh',
+        kernelInitializer: init(1),
+        biasInitializer: 'ones',
+      }),
       tfl.layers.dense({ units: 7, activation: 'softplus', kernelInitializer: init(2) }),
       tfl.layers.activation({ activation: 'swish' }),
       tfl.layers.dropout({ rate: 0.5 }),
-      tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [7], units: 4, kernelInitializer: init(3) })] })
-    ]
+      tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [7], units: 4, kernelInitializer: init(3) })] }),
+    ],
   });
 const cnn = () =>
   tfl.sequential({
     layers: [
       tfl.layers.reshape({ inputShape: [49], targetShape: [7, 7, 1] }),
-      tfl.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'softplus', kernelInitializer: init(4) }),
+      tfl.layers.conv2d({
+        filters: 3,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'same',
+        activation: 'softplus',
+        kernelInitializer: init(4),
+      }),
       tfl.layers.conv2d({ filters: 2, kernelSize: 2, activation: 'tanh', kernelInitializer: init(5) }),
       tfl.layers.flatten(),
-      tfl.layers.dense({ units: 3, kernelInitializer: init(6) })
-    ]
+      tfl.layers.dense({ units: 3, kernelInitializer: init(6) }),
+    ],
   });
 
 describe('linearized Jacobian of built-in layers', () => {
   it.each([
     ['an MLP (dense, activation, dropout, nested sequential)', mlp, 6],
-    ['a CNN (reshape, strided / same-padded conv2d, flatten, dense)', cnn, 49]
+    ['a CNN (reshape, strided / same-padded conv2d, flatten, dense)', cnn, 49],
   ] as const)('%s: dense matrix equals the row-by-row Jacobian', (_, build, n) => {
     const model = build();
     const x = tf.randomNormal([3, n], 0, 1, 'float32', 2);
@@ -47,7 +60,9 @@ describe('linearized Jacobian of built-in layers', () => {
 
   it('returns null (so the generic double-VJP operator is used) for layers it does not linearize', () => {
     const x = tf.ones([2, 4]);
-    const softmax = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 3, activation: 'softmax' })] });
+    const softmax = tfl.sequential({
+      layers: [tfl.layers.dense({ inputShape: [4], units: 3, activation: 'softmax' })],
+    });
     const norm = tfl.sequential({ layers: [tfl.layers.batchNormalization({ inputShape: [4] })] });
     const before = tf.memory().numTensors;
     expect(jr.linearizedJacobian(softmax, x)).toBeNull();
@@ -70,7 +85,11 @@ describe('linearized Jacobian of built-in layers', () => {
     const originals = variables.map((v) => v.clone());
     const d = variables.map((v, i) => tf.randomNormal(v.shape, 0, 1, 'float32', 50 + i));
     const norm = Math.sqrt(d.reduce((s, t) => s + tf.sum(tf.square(t)).dataSync()[0], 0));
-    const along = d.reduce((s, t, i) => s + (grads[variables[i].name] ? tf.sum(tf.mul(t, grads[variables[i].name])).dataSync()[0] : 0), 0) / norm;
+    const along =
+      d.reduce(
+        (s, t, i) => s + (grads[variables[i].name] ? tf.sum(tf.mul(t, grads[variables[i].name])).dataSync()[0] : 0),
+        0,
+      ) / norm;
     const at = (h: number) => {
       variables.forEach((v, i) => v.assign(tf.add(originals[i], tf.mul(h / norm, d[i]))));
       return exact();

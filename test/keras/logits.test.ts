@@ -3,10 +3,21 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '../../src';
 import { logitsOf } from '../../src/keras/logits';
 test('logitsOf: softmax(z) equals the model output for a softmax dense, a softmax layer and a nested model; null without softmax', () => {
-  const a = tfl.sequential({layers: [tfl.layers.dense({inputShape: [3], units: 4, activation: 'tanh'}), tfl.layers.dense({units: 5, activation: 'softmax'})]});
-  const b = tfl.sequential({layers: [tfl.layers.dense({inputShape: [3], units: 4, activation: 'tanh'}), tfl.layers.dense({units: 5}), tfl.layers.softmax()]});
-  const inner = tfl.sequential({layers: [tfl.layers.dense({inputShape: [3], units: 5})]});
-  const c = tfl.sequential({layers: [inner, tfl.layers.activation({activation: 'softmax'})]});
+  const a = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ inputShape: [3], units: 4, activation: 'tanh' }),
+      tfl.layers.dense({ units: 5, activation: 'softmax' }),
+    ],
+  });
+  const b = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ inputShape: [3], units: 4, activation: 'tanh' }),
+      tfl.layers.dense({ units: 5 }),
+      tfl.layers.softmax(),
+    ],
+  });
+  const inner = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [3], units: 5 })] });
+  const c = tfl.sequential({ layers: [inner, tfl.layers.activation({ activation: 'softmax' })] });
   const x = tf.randomNormal([2, 3]);
   for (const m of [a, b, c]) {
     const z = logitsOf(m)!(x);
@@ -15,7 +26,7 @@ test('logitsOf: softmax(z) equals the model output for a softmax dense, a softma
     expect(d).toBeLessThan(1e-6);
     // grads work
     const g = tf.grad((u: tf.Tensor) => tf.sum(logitsOf(m)!(u)))(x);
-    expect(g.shape).toEqual([2,3]);
+    expect(g.shape).toEqual([2, 3]);
   }
   expect(logitsOf(inner)).toBeNull();
 });

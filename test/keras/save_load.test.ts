@@ -13,8 +13,21 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'jr-'));
 /** A model with every config feature: schedules, a snake_case-sensitive target, two regularizers. */
 function featureModel() {
   return regularizedMlp(4, 8, 4, [
-    jr.regularizers.jacobian({ weight: { boundaries: [3], values: [0.05, 0.1] }, target: 'rowSumDiagonal', iterations: 4, seed: 11 }),
-    jr.regularizers.hessian({ weight: 0.01, target: 'zero', method: 'power', iterations: { boundaries: [2], values: [2, 4] }, scalar: 'mean', every: 2, seed: 5 })
+    jr.regularizers.jacobian({
+      weight: { boundaries: [3], values: [0.05, 0.1] },
+      target: 'rowSumDiagonal',
+      iterations: 4,
+      seed: 11,
+    }),
+    jr.regularizers.hessian({
+      weight: 0.01,
+      target: 'zero',
+      method: 'power',
+      iterations: { boundaries: [2], values: [2, 4] },
+      scalar: 'mean',
+      every: 2,
+      seed: 5,
+    }),
   ]);
 }
 
@@ -34,7 +47,12 @@ describe('save and load', () => {
     const pb = loaded.predict(data.x) as tf.Tensor;
     expect(tf.max(tf.abs(tf.sub(pa, pb))).dataSync()[0]).toBe(0);
     const penalty = (w: jr.Regularized) =>
-      tf.tidy(() => w.regularizers[0].penalty((z) => (w.layer.call(z, {}) as tf.Tensor[])[0], data.x, { epoch: 0, step: 0 }).penalty.dataSync()[0]);
+      tf.tidy(
+        () =>
+          w.regularizers[0]
+            .penalty((z) => (w.layer.call(z, {}) as tf.Tensor[])[0], data.x, { epoch: 0, step: 0 })
+            .penalty.dataSync()[0],
+      );
     expect(penalty(b)).toBe(penalty(a));
     tf.dispose([pa, pb]);
   });
@@ -48,7 +66,8 @@ describe('save and load', () => {
     const loaded = await tfl.loadLayersModel(`file://${dir}/model.json`.replace('/model.json', ''));
     loaded.compile({ optimizer: tf.train.sgd(0.05), loss: 'meanSquaredError' });
     // One more step, then the loss of the step after it (computed after one update, penalties included).
-    const next = async (m: tfl.LayersModel) => (await m.fit(data.x, data.y, { epochs: 2, batchSize: 64, verbose: 0 })).history.loss[1] as number;
+    const next = async (m: tfl.LayersModel) =>
+      (await m.fit(data.x, data.y, { epochs: 2, batchSize: 64, verbose: 0 })).history.loss[1] as number;
     const [continued, resumed] = [await next(model), await next(loaded)];
     expect(Math.abs(resumed - continued)).toBeLessThan(1e-5 * Math.abs(continued));
   });
@@ -71,7 +90,10 @@ describe('save and load', () => {
       const tf = require('@tensorflow/tfjs-core');
       const json = JSON.parse(require('fs').readFileSync(process.argv[1] + '/model.json', 'utf8'));
       tfl.loadLayersModel(tf.io.fromMemory(json.modelTopology)).then(() => console.log('LOADED'), (e) => console.log(e.message));`;
-    const out = execFileSync(process.execPath, ['-e', script, dir], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['-e', script, dir], {
+      cwd: path.resolve(__dirname, '../..'),
+      encoding: 'utf8',
+    });
     expect(out).toMatch(/Unknown layer: tfjs-jacobian-reg>Regularized/);
   });
 
@@ -81,7 +103,7 @@ describe('save and load', () => {
       regularizer: jr.regularizers.hessian({ scalar: 'loss', weight: 0.3, target: 'rowSumDiagonal', every: 5 }),
       data: { x: data.x, y: data.y },
       batchSize: 8,
-      seed: 4
+      seed: 4,
     });
     model.setUserDefinedMetadata({ tfjsJacobianReg: callback.getConfig() } as never);
     const dir = tmp();

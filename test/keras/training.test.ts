@@ -12,7 +12,7 @@ describe('model.fit with a whole-network Jacobian penalty', () => {
   it.each([
     ['zero', zeroT],
     ['transpose', transposeT],
-    ['rowSumDiagonal', rowSumDiagonalT]
+    ['rowSumDiagonal', rowSumDiagonalT],
   ] as const)('target %s: the distance to the target drops on held-out inputs', async (target, t) => {
     const fitModel = async (regs: jr.DerivativeRegularizer[]) => {
       const model = regularizedMlp(4, 16, 4, regs, 3);
@@ -37,7 +37,12 @@ describe('steps, logs and memory', () => {
     const x = tf.slice(train.x, 0, 80);
     const y = tf.slice(train.y, 0, 80);
     // 3 epochs × 5 batches = 15 steps, k = 4: steps 0, 4, 8, 12.
-    const history = await model.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0, callbacks: [jr.callbacks.regularization()] });
+    const history = await model.fit(x, y, {
+      epochs: 3,
+      batchSize: 16,
+      verbose: 0,
+      callbacks: [jr.callbacks.regularization()],
+    });
     expect(spy).toHaveBeenCalledTimes(Math.ceil(15 / 4));
     const wrapper = jr.findRegularized(model)[0];
     expect(wrapper.evaluations).toEqual([4]);
@@ -47,7 +52,9 @@ describe('steps, logs and memory', () => {
     // Per sample the penalty is σ̂² (the Ritz value), so the logged mean penalty ≥ (mean σ̂)² (Jensen), and > 0.
     history.history[`${key}_sigma`].forEach((s, epoch) => {
       expect(s as number).toBeGreaterThan(0);
-      expect(history.history[`${key}_penalty`][epoch] as number).toBeGreaterThanOrEqual((s as number) ** 2 * (1 - 1e-6));
+      expect(history.history[`${key}_penalty`][epoch] as number).toBeGreaterThanOrEqual(
+        (s as number) ** 2 * (1 - 1e-6),
+      );
     });
     tf.dispose([x, y]);
   });
@@ -65,7 +72,10 @@ describe('steps, logs and memory', () => {
       return { counts, growth: tf.memory().numTensors - before };
     };
     const plain = await run([], []);
-    const regularized = await run([jr.regularizers.jacobian({ weight: 0.05, iterations: 3, every: 2 })], [jr.callbacks.regularization()]);
+    const regularized = await run(
+      [jr.regularizers.jacobian({ weight: 0.05, iterations: 3, every: 2 })],
+      [jr.callbacks.regularization()],
+    );
     expect(regularized.counts).toHaveLength(200);
     // Within an epoch the count never moves (tfjs itself keeps one epoch-log scalar per epoch until the end of fit).
     for (let epoch = 0; epoch < 4; epoch++) {
@@ -91,10 +101,17 @@ describe('non-finite data never reaches the weights', () => {
     const callback = jr.callbacks.regularization();
     await model.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0, shuffle: false, callbacks: [callback] });
     expect(callback.skippedSteps).toBe(1);
-    expect(callback.stopReason).toMatch(/training stopped at epoch 0, step 2: 1 step\(s\) had non-finite gradients and were skipped/);
+    expect(callback.stopReason).toMatch(
+      /training stopped at epoch 0, step 2: 1 step\(s\) had non-finite gradients and were skipped/,
+    );
     model.getWeights().forEach((w) => expect(tf.all(tf.isFinite(w)).dataSync()[0]).toBe(1));
     // The same callback in a later fit on clean data starts afresh: no skipped step, no stop.
-    await model.fit(tf.slice(train.x, 0, 32), tf.slice(train.y, 0, 32), { epochs: 1, batchSize: 16, verbose: 0, callbacks: [callback] });
+    await model.fit(tf.slice(train.x, 0, 32), tf.slice(train.y, 0, 32), {
+      epochs: 1,
+      batchSize: 16,
+      verbose: 0,
+      callbacks: [callback],
+    });
     expect([callback.skippedSteps, callback.stopReason]).toEqual([0, null]);
     tf.dispose([x, y]);
   });
@@ -120,7 +137,11 @@ describe('inference mode inside the penalty', () => {
       const bn = tfl.layers.batchNormalization({ momentum: 0.5 });
       const model = tfl.sequential();
       model.add(tfl.layers.dense({ inputShape: [4], units: 4, kernelInitializer: init(5) }));
-      model.add(wrapped ? jr.layers.regularized({ layer: bn, regularizers: jr.regularizers.jacobian({ weight: 0.5, iterations: 4 }) }) : bn);
+      model.add(
+        wrapped
+          ? jr.layers.regularized({ layer: bn, regularizers: jr.regularizers.jacobian({ weight: 0.5, iterations: 4 }) })
+          : bn,
+      );
       model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
       return { model, bn };
     };
@@ -130,7 +151,11 @@ describe('inference mode inside the penalty', () => {
     const y = tf.slice(train.y, 0, 32);
     await a.model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 });
     await b.model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 });
-    const stats = (bn: tfl.layers.Layer) => bn.getWeights().slice(2).map((w) => Array.from(w.dataSync()));
+    const stats = (bn: tfl.layers.Layer) =>
+      bn
+        .getWeights()
+        .slice(2)
+        .map((w) => Array.from(w.dataSync()));
     expect(stats(b.bn)).toEqual(stats(a.bn));
     // …while the penalty did change the trainable γ, β.
     expect(Array.from(b.bn.getWeights()[0].dataSync())).not.toEqual(Array.from(a.bn.getWeights()[0].dataSync()));
@@ -143,10 +168,15 @@ describe('functional models and nesting', () => {
     const input = tfl.input({ shape: [4] });
     const innerReg = jr.regularizers.hessian({ weight: 0.01, iterations: 2 });
     const outerReg = jr.regularizers.jacobian({ weight: 0.01, iterations: 2 });
-    const hidden = jr.layers.regularized({
-      layer: jr.layers.regularized({ layer: tfl.layers.dense({ units: 4, activation: 'softplus' }), regularizers: innerReg }),
-      regularizers: outerReg
-    }).apply(input) as tfl.SymbolicTensor;
+    const hidden = jr.layers
+      .regularized({
+        layer: jr.layers.regularized({
+          layer: tfl.layers.dense({ units: 4, activation: 'softplus' }),
+          regularizers: innerReg,
+        }),
+        regularizers: outerReg,
+      })
+      .apply(input) as tfl.SymbolicTensor;
     const output = tfl.layers.dense({ units: 4 }).apply(hidden) as tfl.SymbolicTensor;
     const model = tfl.model({ inputs: input, outputs: output });
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });

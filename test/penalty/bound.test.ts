@@ -11,7 +11,7 @@ type Options = jr.DerivativePenaltyOptions;
 const METHOD_OPTIONS: Record<'exact' | 'lanczos' | 'power', Options> = {
   exact: { method: 'exact' },
   lanczos: { method: 'lanczos', iterations: 4, tol: 0, seed: 1 },
-  power: { method: 'power', iterations: 200, seed: 1 }
+  power: { method: 'power', iterations: 200, seed: 1 },
 };
 const excess = (sigma: number, bound: number, squared = true) => Math.max(0, sigma - bound) ** (squared ? 2 : 1);
 
@@ -62,7 +62,11 @@ describe('Jacobian with a bound, f(x) = xW: penalty = max(0, σ(Wᵀ) − L)²',
       expect(Math.abs(unsquared.penalty.dataSync()[0] - excess(sigma, bound, false))).toBeLessThan(1e-4 * sigma);
       tf.dispose([unsquared.penalty, unsquared.sigma, unsquared.vectors]);
 
-      const { errors, gradient } = gradientCheck(w, () => tf.tidy(() => run().penalty), (ws) => excess(sigmaOf(ws), bound));
+      const { errors, gradient } = gradientCheck(
+        w,
+        () => tf.tidy(() => run().penalty),
+        (ws) => excess(sigmaOf(ws), bound),
+      );
       if (fraction > 1) {
         expect(gradient.flat().every((g) => g === 0)).toBe(true); // above the bound: no pull at all
       } else {
@@ -73,7 +77,7 @@ describe('Jacobian with a bound, f(x) = xW: penalty = max(0, σ(Wᵀ) − L)²',
 
   it('bound null / undefined is the unbounded penalty σ², bit for bit', () => {
     const values = [undefined, null].map((bound) =>
-      tf.tidy(() => jr.jacobianPenalty(f, x, { ...METHOD_OPTIONS.lanczos, bound }).penalty.dataSync()[0])
+      tf.tidy(() => jr.jacobianPenalty(f, x, { ...METHOD_OPTIONS.lanczos, bound }).penalty.dataSync()[0]),
     );
     const plain = tf.tidy(() => jr.jacobianPenalty(f, x, METHOD_OPTIONS.lanczos).penalty.dataSync()[0]);
     expect(values).toEqual([plain, plain]);
@@ -89,7 +93,10 @@ describe('Jacobian with a bound, f(x) = xW: penalty = max(0, σ(Wᵀ) − L)²',
     const zero = tf.variable(tf.zeros([4, 3]));
     const fz = (z: tf.Tensor) => tf.matMul(z as tf.Tensor2D, zero);
     for (const options of [{ bound: 0 }, { bound: 0.5 }, { bound: 0, squared: false }]) {
-      const { value, grads } = tf.variableGrads(() => tf.tidy(() => jr.jacobianPenalty(fz, x, { method: 'exact', ...options }).penalty), [zero]);
+      const { value, grads } = tf.variableGrads(
+        () => tf.tidy(() => jr.jacobianPenalty(fz, x, { method: 'exact', ...options }).penalty),
+        [zero],
+      );
       expect(value.dataSync()[0]).toBeLessThan(1e-14); // √max(q, 1e-30): at most 1e-15
       expect(Array.from(grads[zero.name].dataSync()).every((v) => v === 0)).toBe(true);
       tf.dispose([value, grads[zero.name]]);
@@ -104,7 +111,12 @@ describe('Jacobian with a bound, f(x) = xW: penalty = max(0, σ(Wᵀ) − L)²',
     expect(first.vectors.shape).toEqual([5, 3, 3]);
     const projections = first.vectors.arraySync() as number[][][];
     // s_b(W) in float64 from the (W-independent, seeded) projections: ‖Mᵀv‖ with M = Wᵀ, i.e. ‖W v‖.
-    const s = (ws: number[][]) => projections.map((vs) => Math.sqrt(vs.reduce((t, v) => t + ws.reduce((u, row) => u + row.reduce((a, wij, j) => a + wij * v[j], 0) ** 2, 0), 0)));
+    const s = (ws: number[][]) =>
+      projections.map((vs) =>
+        Math.sqrt(
+          vs.reduce((t, v) => t + ws.reduce((u, row) => u + row.reduce((a, wij, j) => a + wij * v[j], 0) ** 2, 0), 0),
+        ),
+      );
     const s0 = s(w.arraySync() as number[][]);
     Array.from(first.sigma.dataSync()).forEach((sb, b) => expect(Math.abs(sb - s0[b])).toBeLessThan(1e-5 * s0[b]));
     tf.dispose([first.penalty, first.sigma, first.vectors]);
@@ -112,9 +124,15 @@ describe('Jacobian with a bound, f(x) = xW: penalty = max(0, σ(Wᵀ) − L)²',
     const bound = (sorted[1] + sorted[2]) / 2; // two samples below, three above
     const exact = (ws: number[][]) => mean(s(ws).map((sb) => excess(sb, bound)));
     const bounded = jr.jacobianPenalty(f, x, { ...options, bound });
-    expect(Math.abs(bounded.penalty.dataSync()[0] - exact(w.arraySync() as number[][]))).toBeLessThan(1e-5 * sigma ** 2);
+    expect(Math.abs(bounded.penalty.dataSync()[0] - exact(w.arraySync() as number[][]))).toBeLessThan(
+      1e-5 * sigma ** 2,
+    );
     tf.dispose([bounded.penalty, bounded.sigma, bounded.vectors]);
-    const { errors } = gradientCheck(w, () => tf.tidy(() => jr.jacobianPenalty(f, x, { ...options, bound }).penalty), exact);
+    const { errors } = gradientCheck(
+      w,
+      () => tf.tidy(() => jr.jacobianPenalty(f, x, { ...options, bound }).penalty),
+      exact,
+    );
     errors.forEach((e) => expect(e).toBeLessThan(2e-3));
   });
 });
@@ -128,8 +146,16 @@ describe('every target, with a bound (exact method): max(0, σ(Wᵀ − T) − L
     ['zero', 'zero', (j) => j.map((r) => r.map(() => 0))],
     ['identity', 'identity', (j) => j.map((r, i) => r.map((_, k) => (i === k ? 1 : 0)))],
     ['transpose', 'transpose', (j) => transpose(j)],
-    ['rowSumDiagonal', 'rowSumDiagonal', (j) => j.map((r, i) => r.map((_, k) => (i === k ? r.reduce((a, b) => a + b, 0) : 0)))],
-    ['user 2I', { matvec: (v: tf.Tensor) => tf.mul(v, 2), rmatvec: (u: tf.Tensor) => tf.mul(u, 2) }, (j) => j.map((r, i) => r.map((_, k) => (i === k ? 2 : 0)))]
+    [
+      'rowSumDiagonal',
+      'rowSumDiagonal',
+      (j) => j.map((r, i) => r.map((_, k) => (i === k ? r.reduce((a, b) => a + b, 0) : 0))),
+    ],
+    [
+      'user 2I',
+      { matvec: (v: tf.Tensor) => tf.mul(v, 2), rmatvec: (u: tf.Tensor) => tf.mul(u, 2) },
+      (j) => j.map((r, i) => r.map((_, k) => (i === k ? 2 : 0))),
+    ],
   ];
   it.each(targets)('%s', (_name, target, tOf) => {
     const sigmaOf = (ws: number[][]) => {
@@ -143,7 +169,11 @@ describe('every target, with a bound (exact method): max(0, σ(Wᵀ − T) − L
       expect(Math.abs(value - excess(sigma, bound))).toBeLessThan(1e-4 * sigma ** 2);
     }
     const bound = 0.6 * sigma;
-    const { errors } = gradientCheck(w, () => tf.tidy(() => jr.jacobianPenalty(f, x, { method: 'exact', target, bound }).penalty), (ws) => excess(sigmaOf(ws), bound));
+    const { errors } = gradientCheck(
+      w,
+      () => tf.tidy(() => jr.jacobianPenalty(f, x, { method: 'exact', target, bound }).penalty),
+      (ws) => excess(sigmaOf(ws), bound),
+    );
     errors.forEach((e) => expect(e).toBeLessThan(2e-3));
   });
 });
@@ -164,7 +194,11 @@ describe('Hessian with a bound, g(x) = ½ xᵀSx: H = ½(S + Sᵀ), penalty = ma
       expect(once.space).toBe('self');
       expect(Math.abs(once.penalty.dataSync()[0] - excess(sigma, bound))).toBeLessThan(1e-4 * sigma ** 2);
       tf.dispose([once.penalty, once.sigma, once.vectors]);
-      const { errors, gradient } = gradientCheck(s, () => tf.tidy(() => run().penalty), (ss) => excess(sigmaOf(ss), bound));
+      const { errors, gradient } = gradientCheck(
+        s,
+        () => tf.tidy(() => run().penalty),
+        (ss) => excess(sigmaOf(ss), bound),
+      );
       if (fraction > 1) expect(gradient.flat().every((v) => v === 0)).toBe(true);
       else errors.forEach((e) => expect(e).toBeLessThan(2e-3));
     });
@@ -179,7 +213,7 @@ describe('bound validation', () => {
     [-1, '-1'],
     [NaN, 'NaN'],
     [Infinity, 'Infinity'],
-    ['1', "'1'"]
+    ['1', "'1'"],
   ])('refuses %s in the factories and the core functions', (bound, shown) => {
     const rule = `bound must be a finite number ≥ 0 (a Lipschitz target) or null (no bound); got ${shown}.`;
     expect(() => jr.regularizers.jacobian({ bound: bound as number })).toThrow(jr.ValueError);

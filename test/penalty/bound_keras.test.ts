@@ -22,7 +22,10 @@ describe('bound in configs', () => {
         const r = new cls({ bound, method: 'power' });
         expect(r.getConfig().bound).toBe(bound);
         const config = JSON.parse(JSON.stringify(r.getConfig()));
-        const back = cls.fromConfig(cls as unknown as tf.serialization.SerializableConstructor<jr.DerivativeRegularizer>, config);
+        const back = cls.fromConfig(
+          cls as unknown as tf.serialization.SerializableConstructor<jr.DerivativeRegularizer>,
+          config,
+        );
         expect(back.bound).toBe(bound);
         expect(back.getConfig()).toEqual(r.getConfig());
       }
@@ -30,14 +33,18 @@ describe('bound in configs', () => {
   });
 
   it('model.save / tf.loadLayersModel keep it, and the loaded penalty is the same number', async () => {
-    const regs = [jr.regularizers.jacobian({ bound: 0.25, method: 'exact' }), jr.regularizers.hessian({ scalar: 'mean', iterations: 4, seed: 2 })];
+    const regs = [
+      jr.regularizers.jacobian({ bound: 0.25, method: 'exact' }),
+      jr.regularizers.hessian({ scalar: 'mean', iterations: 4, seed: 2 }),
+    ];
     const model = regularizedMlp(4, 6, 4, regs);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jr-bound-'));
     await model.save(jr.io.fileSystem(dir));
     const loaded = await tfl.loadLayersModel(jr.io.fileSystem(dir));
     const [a, b] = [model, loaded].map((m) => jr.findRegularized(m)[0]);
     expect(b.regularizers.map((r) => r.bound)).toEqual([0.25, null]);
-    const value = (w: jr.Regularized) => tf.tidy(() => w.regularizers[0].penalty(w.layer, data.x, { epoch: 0, step: 0 }).penalty.dataSync()[0]);
+    const value = (w: jr.Regularized) =>
+      tf.tidy(() => w.regularizers[0].penalty(w.layer, data.x, { epoch: 0, step: 0 }).penalty.dataSync()[0]);
     expect(value(b)).toBe(value(a));
     expect(value(a)).toBeGreaterThan(0);
     fs.rmSync(dir, { recursive: true });
@@ -52,10 +59,17 @@ describe('the above_bound log', () => {
       return model;
     };
     const probe = build();
-    const sigmas = jacobianByRows((z) => probe.predict(z) as tf.Tensor, data.x).map(topSingularValue).sort((p, q) => p - q);
+    const sigmas = jacobianByRows((z) => probe.predict(z) as tf.Tensor, data.x)
+      .map(topSingularValue)
+      .sort((p, q) => p - q);
     const bound = (sigmas[2] + sigmas[3]) / 2; // 5 of 8 samples above
     const fitLogs = async (model: tfl.Sequential) => {
-      const history = await model.fit(data.x, data.y, { epochs: 1, batchSize: 8, verbose: 0, callbacks: [jr.callbacks.regularization()] });
+      const history = await model.fit(data.x, data.y, {
+        epochs: 1,
+        batchSize: 8,
+        verbose: 0,
+        callbacks: [jr.callbacks.regularization()],
+      });
       return { wrapper: jr.findRegularized(model)[0], history: history.history };
     };
     const bounded = build(bound);
@@ -77,7 +91,10 @@ describe('the above_bound log', () => {
 describe('no leaks', () => {
   it.each(jr.METHODS)('weightedPenalty (%s, with a bound) leaves only the loss', (method) => {
     const net = mlp([4, 5, 3], 'tanh', 31);
-    for (const reg of [jr.regularizers.jacobian({ method, bound: 0.5, iterations: 3, seed: 1 }), jr.regularizers.hessian({ method, bound: 0.1, iterations: 3, seed: 1 })]) {
+    for (const reg of [
+      jr.regularizers.jacobian({ method, bound: 0.5, iterations: 3, seed: 1 }),
+      jr.regularizers.hessian({ method, bound: 0.1, iterations: 3, seed: 1 }),
+    ]) {
       reg.weightedPenalty(net.f, data.x, { epoch: 0, step: 0 }).loss.dispose(); // warm-up
       const before = tf.memory().numTensors;
       const { loss, aboveBound } = reg.weightedPenalty(net.f, data.x, { epoch: 0, step: 0 });
@@ -94,7 +111,12 @@ describe('no leaks', () => {
       model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
       await model.fit(data.x, data.y, { epochs: 1, batchSize: 4, verbose: 0 }); // warm-up
       const before = tf.memory().numTensors;
-      await model.fit(data.x, data.y, { epochs: 2, batchSize: 4, verbose: 0, callbacks: [jr.callbacks.regularization()] });
+      await model.fit(data.x, data.y, {
+        epochs: 2,
+        batchSize: 4,
+        verbose: 0,
+        callbacks: [jr.callbacks.regularization()],
+      });
       return tf.memory().numTensors - before;
     };
     const plain = await run([]);

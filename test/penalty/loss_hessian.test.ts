@@ -12,7 +12,7 @@ const K = [
   [10, 0, 0],
   [0, 10, 0],
   [0, 0, 10],
-  [1, -1, 0.5]
+  [1, -1, 0.5],
 ];
 const B = [0.5, -0.3, 0.2];
 /** Logit gaps ≥ 20 in every sample; the last sample is confidently wrong (label 1, arg-max 0). */
@@ -20,7 +20,7 @@ const X = [
   [3, 0.5, 0, 0.2],
   [0.2, 2.6, -0.1, 1],
   [-0.3, 0.1, 2.8, -0.5],
-  [2.9, 0.4, 0.3, -1]
+  [2.9, 0.4, 0.3, -1],
 ];
 const LABELS = [0, 1, 2, 1];
 
@@ -34,7 +34,9 @@ function exactHessian(k: number[][], x: number[]): number[][] {
   const sum = e.reduce((a, b) => a + b, 0);
   const p = e.map((v) => v / sum);
   const hz = p.map((pi, i) => p.map((pj, j) => (i === j ? pi : 0) - pi * pj));
-  return k.map((ki) => k.map((kj) => hz.reduce((s, row, a) => s + ki[a] * row.reduce((t, h, c) => t + h * kj[c], 0), 0)));
+  return k.map((ki) =>
+    k.map((kj) => hz.reduce((s, row, a) => s + ki[a] * row.reduce((t, h, c) => t + h * kj[c], 0), 0)),
+  );
 }
 /** Top |λ| of the closed form, by the independent Jacobi SVD (H is symmetric PSD: σ = λmax). */
 const exactSigma = (k: number[][], x: number[]) => topSingularTriplet(exactHessian(k, x)).sigma;
@@ -47,7 +49,13 @@ function classifier(loss: string | ((a: tf.Tensor, b: tf.Tensor) => tf.Tensor), 
 }
 
 /** The regularizer after the callback's onTrainBegin chose its loss; and the σ_b of one penalty on (x, y). */
-async function prepared(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, extra: Partial<jr.RegularizationCallbackArgs> = {}, bound?: number) {
+async function prepared(
+  model: tfl.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  extra: Partial<jr.RegularizationCallbackArgs> = {},
+  bound?: number,
+) {
   const regularizer = jr.regularizers.hessian({ scalar: 'loss', method: 'exact', weight: 1, bound });
   const callback = jr.callbacks.regularization({ regularizer, data: { x, y }, batchSize: x.shape[0], ...extra });
   callback.setModel(model);
@@ -59,7 +67,7 @@ async function prepared(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, extr
   return { regularizer, callback, sigmas };
 }
 
-describe("the loss Hessian of a softmax classifier is computed from the logits (exact, not clipped)", () => {
+describe('the loss Hessian of a softmax classifier is computed from the logits (exact, not clipped)', () => {
   const x = tf.tensor2d(X);
   const oneHot = tf.oneHot(tf.tensor1d(LABELS, 'int32'), 3);
   const sparse = tf.tensor1d(LABELS);
@@ -77,7 +85,7 @@ describe("the loss Hessian of a softmax classifier is computed from the logits (
   it.each([
     ['categoricalCrossentropy', 'oneHot'],
     ['sparseCategoricalCrossentropy', 'sparse'],
-    ['tf.metrics.categoricalCrossentropy', 'oneHot']
+    ['tf.metrics.categoricalCrossentropy', 'oneHot'],
   ])('%s: σ_b = λmax of K(diag(p) − ppᵀ)Kᵀ to 1e-4', async (loss, labels) => {
     const model = classifier(loss.startsWith('tf.') ? tfl.metrics.categoricalCrossentropy : loss);
     const { regularizer, callback, sigmas } = await prepared(model, x, labels === 'sparse' ? sparse : oneHot);
@@ -95,7 +103,9 @@ describe("the loss Hessian of a softmax classifier is computed from the logits (
     });
     expect(clipped).toEqual([0, 0, 0, 0]);
     // With `loss` given, the callback uses it on the outputs as before: here the clipped one, so again 0.
-    const { regularizer, callback, sigmas } = await prepared(model, x, oneHot, { loss: (a, b) => tfl.metrics.categoricalCrossentropy(a, b) });
+    const { regularizer, callback, sigmas } = await prepared(model, x, oneHot, {
+      loss: (a, b) => tfl.metrics.categoricalCrossentropy(a, b),
+    });
     expect(regularizer.lossPrediction).toBeNull();
     expect(sigmas).toEqual([0, 0, 0, 0]);
     await callback.onTrainEnd();
@@ -124,7 +134,10 @@ describe("the loss Hessian of a softmax classifier is computed from the logits (
     const model = classifier('categoricalCrossentropy', kernel);
     const { regularizer, callback } = await prepared(model, x, oneHot);
     const variable = model.layers[0].trainableWeights[0].read() as tf.Variable;
-    const { value, grads } = tf.variableGrads(() => tf.tidy(() => regularizer.penalty(model, x, { epoch: 0, step: 0 }, oneHot).penalty), [variable]);
+    const { value, grads } = tf.variableGrads(
+      () => tf.tidy(() => regularizer.penalty(model, x, { epoch: 0, step: 0 }, oneHot).penalty),
+      [variable],
+    );
     const closed = (k: number[][]) => mean(X.map((xb) => exactSigma(k, xb) ** 2));
     expect(Math.abs(value.dataSync()[0] - closed(kernel)) / closed(kernel)).toBeLessThan(1e-4);
     const g = grads[variable.name].arraySync() as number[][];
@@ -151,7 +164,9 @@ describe('other losses keep the compiled loss on the outputs', () => {
     const y = tf.randomNormal([4, 3], 0, 1, 'float32', 3);
     const { regularizer, callback, sigmas } = await prepared(model, x, y);
     expect(regularizer.lossPrediction).toBeNull();
-    const expected = topSingularTriplet(K.map((ki) => K.map((kj) => (2 / 3) * ki.reduce((s, v, c) => s + v * kj[c], 0)))).sigma;
+    const expected = topSingularTriplet(
+      K.map((ki) => K.map((kj) => (2 / 3) * ki.reduce((s, v, c) => s + v * kj[c], 0))),
+    ).sigma;
     sigmas.forEach((s) => expect(Math.abs(s - expected) / expected).toBeLessThan(1e-4));
     await callback.onTrainEnd();
     tf.dispose([x, y]);

@@ -11,7 +11,7 @@ import { dot, norm, topSingularTriplet } from '../helpers/oracle';
 
 const OPTIONS: Array<[string, jr.DerivativePenaltyOptions]> = [
   ['exact', { method: 'exact' }],
-  ['lanczos', { method: 'lanczos', iterations: 16, tol: 0, seed: 3 }]
+  ['lanczos', { method: 'lanczos', iterations: 16, tol: 0, seed: 3 }],
 ];
 
 /** Checks shape [B, 1, d], unit norm, and |⟨v_b, exact_b⟩| ≈ 1 per sample; returns the alignments. */
@@ -47,7 +47,7 @@ describe.each(OPTIONS)('%s: v is the top singular vector of the exact derivative
     net.dispose();
   });
 
-  it("Jacobian minus a target (J − I, square): the top vector of J − I, not of J", () => {
+  it('Jacobian minus a target (J − I, square): the top vector of J − I, not of J', () => {
     const net = mlp([4, 7, 4], 'tanh', 81);
     const x = tf.randomNormal([3, 4], 0, 1, 'float32', 82);
     const jac = jacobianByRows(net.f, x);
@@ -86,8 +86,11 @@ describe('the vectors are constants the caller owns', () => {
       tf.dispose([result.penalty, result.sigma, result.vectors]);
       expect(tf.memory().numTensors).toBe(before);
       // The vectors carry no gradient: tfjs finds no path from the weights to Σ vectors.
-      const sumOfVectors = () => tf.sum(jr.jacobianPenalty(net.f, x, { method, iterations: 3, seed: 1 }).vectors) as tf.Scalar;
-      expect(() => tf.tidy(() => tf.variableGrads(sumOfVectors, net.weights).value)).toThrow(/Cannot find a connection between any variable/);
+      const sumOfVectors = () =>
+        tf.sum(jr.jacobianPenalty(net.f, x, { method, iterations: 3, seed: 1 }).vectors) as tf.Scalar;
+      expect(() => tf.tidy(() => tf.variableGrads(sumOfVectors, net.weights).value)).toThrow(
+        /Cannot find a connection between any variable/,
+      );
       expect(tf.memory().numTensors).toBe(before);
     }
     x.dispose();

@@ -24,6 +24,6 @@ export function difference(a: LinearOperator, t: LinearOperator): LinearOperator
     dispose: () => {
       t.dispose();
       a.dispose();
-    }
+    },
   });
 }

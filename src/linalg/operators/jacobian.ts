@@ -14,7 +14,12 @@ export function jacobianOperator(f: BatchFunction, x: tf.Tensor): LinearOperator
   const fullOutShape = tf.tidy(() => {
     const y = f(x);
     if (!(y instanceof tf.Tensor) || y.shape[0] !== x.shape[0]) {
-      fail(where, 'f(x)', `must return a tensor [B, ...] with the batch size B = ${x.shape[0]} of x`, y instanceof tf.Tensor ? y.shape : y);
+      fail(
+        where,
+        'f(x)',
+        `must return a tensor [B, ...] with the batch size B = ${x.shape[0]} of x`,
+        y instanceof tf.Tensor ? y.shape : y,
+      );
     }
     return y.shape;
   });
@@ -22,6 +27,6 @@ export function jacobianOperator(f: BatchFunction, x: tf.Tensor): LinearOperator
   return makeOperator(where, shapes, {
     symmetric: false,
     matvec: (v) => jvp(f, x, v, fullOutShape),
-    rmatvec: (u) => vjp(f, x, u)
+    rmatvec: (u) => vjp(f, x, u),
   });
 }

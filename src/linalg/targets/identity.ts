@@ -8,6 +8,6 @@ export const identityTarget: Target = (a) => {
   return makeOperator('jr.identityTarget', a, {
     symmetric: true,
     matvec: (v) => tf.reshape(v, [a.batchSize, ...a.outShape]),
-    rmatvec: (u) => tf.reshape(u, [a.batchSize, ...a.inShape])
+    rmatvec: (u) => tf.reshape(u, [a.batchSize, ...a.inShape]),
   });
 };

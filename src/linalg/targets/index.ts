@@ -17,7 +17,7 @@ export const TARGETS: Readonly<Record<TargetName, Target>> = {
   zero: zeroTarget,
   identity: identityTarget,
   transpose: transposeTarget,
-  rowSumDiagonal: rowSumDiagonalTarget
+  rowSumDiagonal: rowSumDiagonalTarget,
 };
 
 /** The rule a target breaks, for messages: "must be one of 'zero', ... or a user operator {matvec, rmatvec}". */

@@ -24,6 +24,6 @@ export const rowSumDiagonalTarget: Target = (a) => {
     dispose: () => {
       rowSums?.dispose();
       rowSums = null;
-    }
+    },
   });
 };

@@ -9,12 +9,16 @@ export type Target = (a: LinearOperator) => LinearOperator;
  * name that starts the message.
  * @throws ValueError naming the target and A's size m×n.
  */
-export function requireSquare(a: Pick<LinearOperator, 'inShape' | 'outShape'>, target: string, where = `jr.${target}Target`): void {
+export function requireSquare(
+  a: Pick<LinearOperator, 'inShape' | 'outShape'>,
+  target: string,
+  where = `jr.${target}Target`,
+): void {
   if (!isSquare(a)) {
     throw new ValueError(
       `${where}: target '${target}' needs a square matrix (input size n equal to output size m), but A is ` +
         `${sizeOf(a.outShape)}×${sizeOf(a.inShape)} (output shape [${a.outShape}], input shape [${a.inShape}]). ` +
-        `Use target 'zero' or a user operator for a non-square Jacobian.`
+        `Use target 'zero' or a user operator for a non-square Jacobian.`,
     );
   }
 }

@@ -11,6 +11,6 @@ export const transposeTarget: Target = (a) => {
   return makeOperator('jr.transposeTarget', a, {
     symmetric: a.symmetric,
     matvec: (v) => tf.reshape(a.rmatvec(tf.reshape(v, [a.batchSize, ...a.outShape])), [a.batchSize, ...a.outShape]),
-    rmatvec: (u) => tf.reshape(a.matvec(tf.reshape(u, [a.batchSize, ...a.inShape])), [a.batchSize, ...a.inShape])
+    rmatvec: (u) => tf.reshape(a.matvec(tf.reshape(u, [a.batchSize, ...a.inShape])), [a.batchSize, ...a.inShape]),
   });
 };

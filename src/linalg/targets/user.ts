@@ -27,7 +27,8 @@ export function checkUserOperator(where: string, t: unknown, parameter = 'target
   const o = t as Record<string, unknown>;
   if (typeof o.matvec !== 'function') fail(where, `${parameter}.matvec`, 'must be a function v ↦ Tv', o.matvec);
   if (typeof o.rmatvec !== 'function') fail(where, `${parameter}.rmatvec`, 'must be a function u ↦ Tᵀu', o.rmatvec);
-  if (o.symmetric !== undefined && typeof o.symmetric !== 'boolean') fail(where, `${parameter}.symmetric`, 'must be true, false or absent', o.symmetric);
+  if (o.symmetric !== undefined && typeof o.symmetric !== 'boolean')
+    fail(where, `${parameter}.symmetric`, 'must be true, false or absent', o.symmetric);
   return t as UserOperator;
 }
 
@@ -43,6 +44,6 @@ export function userTarget(t: UserOperator): Target {
       'jr.userTarget',
       a,
       { symmetric: t.symmetric ?? false, matvec: (v) => t.matvec(v), rmatvec: (u) => t.rmatvec(u) },
-      'target.'
+      'target.',
     );
 }

@@ -7,5 +7,5 @@ export const zeroTarget: Target = (a) =>
   makeOperator('jr.zeroTarget', a, {
     symmetric: true,
     matvec: () => tf.zeros([a.batchSize, ...a.outShape]),
-    rmatvec: () => tf.zeros([a.batchSize, ...a.inShape])
+    rmatvec: () => tf.zeros([a.batchSize, ...a.inShape]),
   });
