@@ -45,10 +45,10 @@ export type { Which, EigenPairs } from './linalg/symmetric_eigen';
 export { symmetricEigen } from './linalg/symmetric_eigen';
 export type { Method, Space, SpectralNormOptions, SpectralNormEstimate } from './linalg/spectral_norm';
 export { METHODS, chooseSpace, estimateSpectralNorm, randomProjections } from './linalg/spectral_norm';
-export type { PenaltyOptions } from './linalg/penalty';
-export { spectralPenalty } from './linalg/penalty';
-export type { DerivativePenalty, DerivativePenaltyOptions } from './derivative_penalty';
-export { jacobianPenalty, hessianPenalty, operatorPenalty } from './derivative_penalty';
+export type { PenaltyOptions } from './penalty/spectral';
+export { spectralPenalty } from './penalty/spectral';
+export type { DerivativePenalty, DerivativePenaltyOptions } from './penalty/derivative';
+export { jacobianPenalty, hessianPenalty, operatorPenalty } from './penalty/derivative';
 
 export { regularizers, layers, callbacks, io } from './keras/exports';
 export { attacks } from './attacks/index';

@@ -9,11 +9,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BatchFunction } from '../autodiff/products';
 import { ValueError, checkBoolean, checkInteger, checkNumber, checkOneOf, checkOptions, fail } from '../errors';
-import { DerivativePenalty, operatorPenalty } from '../derivative_penalty';
+import { DerivativePenalty, operatorPenalty } from '../penalty/derivative';
 import { LinearOperator } from '../linalg/operator';
 import { hessianOperator } from '../linalg/operators/hessian';
 import { jacobianOperator } from '../linalg/operators/jacobian';
-import { checkBound } from '../linalg/penalty';
+import { checkBound } from '../penalty/spectral';
 import { METHODS, Method } from '../linalg/spectral_norm';
 import {
   TARGETS,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fail } from '../errors';
-import { LinearOperator } from './operator';
-import { SpectralNormEstimate, project } from './spectral_norm';
+import { LinearOperator } from '../linalg/operator';
+import { SpectralNormEstimate, project } from '../linalg/spectral_norm';
 
 /** Options of {@link spectralPenalty}. */
 export interface PenaltyOptions {

@@ -7,13 +7,13 @@
  *      mean_b max(0, ‖v_bᵀ M_b‖ − L)².
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { noGradient } from './autodiff/no_gradient';
-import { BatchFunction } from './autodiff/products';
-import { hessianOperator } from './linalg/operators/hessian';
-import { jacobianOperator } from './linalg/operators/jacobian';
-import { difference } from './linalg/operators/difference';
-import { LinearOperator } from './linalg/operator';
-import { PenaltyOptions, checkBound, meanPenalty, projectedSquares } from './linalg/penalty';
+import { noGradient } from '../autodiff/no_gradient';
+import { BatchFunction } from '../autodiff/products';
+import { hessianOperator } from '../linalg/operators/hessian';
+import { jacobianOperator } from '../linalg/operators/jacobian';
+import { difference } from '../linalg/operators/difference';
+import { LinearOperator } from '../linalg/operator';
+import { PenaltyOptions, checkBound, meanPenalty, projectedSquares } from './spectral';
 import {
   SPECTRAL_NORM_OPTIONS,
   Space,
@@ -23,9 +23,9 @@ import {
   chooseSpace,
   estimateSpectralNorm,
   randomProjections,
-} from './linalg/spectral_norm';
-import { checkBoolean, checkOptions } from './errors';
-import { Target, TargetName, UserOperator, resolveTarget } from './linalg/targets/index';
+} from '../linalg/spectral_norm';
+import { checkBoolean, checkOptions } from '../errors';
+import { Target, TargetName, UserOperator, resolveTarget } from '../linalg/targets/index';
 
 /** Options of {@link jacobianPenalty}, {@link hessianPenalty} and {@link operatorPenalty}: the estimator's, the penalty's, and the target T. */
 export interface DerivativePenaltyOptions extends SpectralNormOptions, PenaltyOptions {
