@@ -8,14 +8,9 @@
  * backprop kernels and its max-pool kernels that start each window at FLT_MIN instead of −∞ (`WASM_KERNELS`; call
  * `registerWasmKernels()` again if the wasm backend is imported afterwards).
  */
-import '@tensorflow/tfjs-layers';
-import { applyGradientFixes } from './autodiff/gradient_fixes';
-import { registerFileRouter } from './io/file_system';
-import { registerWasmKernels } from './backends/wasm';
+import './register';
 
-applyGradientFixes();
-registerWasmKernels();
-
+export { register } from './register';
 export { ValueError } from './errors';
 export { applyGradientFixes, GRADIENT_FIXES } from './autodiff/gradient_fixes';
 export type { BatchFunction } from './autodiff/products';
@@ -86,4 +81,3 @@ export { RegularizationCallback } from './keras/callback';
 export type { FileSystemOptions } from './io/file_system';
 export { fileSystem } from './io/file_system';
 
-registerFileRouter();

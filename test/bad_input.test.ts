@@ -749,17 +749,17 @@ describe('jr.lanczos, jr.powerIteration, jr.estimateSpectralNorm options', () =>
     ],
     [
       'powerIteration steps 0',
-      () => jr.powerIteration(apply, start(), 0),
+      () => jr.powerIteration(apply, start(), { steps: 0 }),
       /^jr\.powerIteration: steps must be an integer ≥ 1; got 0\.$/,
     ],
     [
       'powerIteration steps Infinity',
-      () => jr.powerIteration(apply, start(), Infinity),
+      () => jr.powerIteration(apply, start(), { steps: Infinity }),
       /^jr\.powerIteration: steps must be an integer ≥ 1; got Infinity\.$/,
     ],
     [
       'powerIteration apply not a function',
-      () => jr.powerIteration(3 as never, start(), 2),
+      () => jr.powerIteration(3 as never, start(), { steps: 2 }),
       /^jr\.powerIteration: apply must be a function .*; got 3\.$/,
     ],
     [

@@ -159,7 +159,7 @@ describe('Lanczos recurrence', () => {
     const s = diagonal(values);
     const start = tf.randomNormal([8, 40], 0, 1, 'float32', 9) as tf.Tensor2D;
     const l = lanczos(s.apply, start, { steps: 8, tol: 0 });
-    const p = powerIteration(s.apply, start, 8);
+    const p = powerIteration(s.apply, start, { steps: 8 });
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(l.values.map((v) => 1 - v))).toBeLessThan(mean(p.values.map((v) => 1 - v)));
     tf.dispose([start, l.vectors, p.vectors]);

@@ -277,7 +277,6 @@ export class Regularized extends Wrapper {
     ) as T;
   }
 }
-tf.serialization.registerClass(Regularized);
 
 /** All `Regularized` wrappers in a model, including nested models and wrappers. */
 export function findRegularized(layer: tfl.layers.Layer): Regularized[] {

@@ -406,6 +406,3 @@ function configArgs(where: string, config: tf.serialization.ConfigDict): Derivat
   void customObjects;
   return args as DerivativeRegularizerArgs;
 }
-
-tf.serialization.registerClass(JacobianRegularizer);
-tf.serialization.registerClass(HessianRegularizer);

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkInteger } from '../errors';
+import { checkInteger, checkOptions } from '../errors';
 import { checkBatchApply, normalizeRows, rowDot } from './batched_vectors';
+
+/** Options of {@link powerIteration}. */
+export interface PowerIterationOptions {
+  /** Products with S (an integer ≥ 1). */
+  steps: number;
+}
 
 /** What {@link powerIteration} returns: per sample the top eigenvalue estimate and vector. */
 export interface PowerIterationResult {
@@ -19,9 +25,14 @@ export interface PowerIterationResult {
 export function powerIteration(
   apply: (q: tf.Tensor2D) => tf.Tensor2D,
   start: tf.Tensor2D,
-  steps: number,
+  options: PowerIterationOptions,
 ): PowerIterationResult {
-  checkInteger('jr.powerIteration', 'steps', steps, 1);
+  const steps = checkInteger(
+    'jr.powerIteration',
+    'steps',
+    checkOptions('jr.powerIteration', options ?? null, ['steps']).steps,
+    1,
+  );
   apply = checkBatchApply('jr.powerIteration', apply, start);
   let q = normalizeRows(start);
   let values: number[] = [];

@@ -147,7 +147,7 @@ export function estimateSpectralNorm(
   const start = randomUnitRows(m.batchSize, dim, seed);
   try {
     if (method === 'power') {
-      const { values, vectors, steps } = powerIteration(apply, start, iterations);
+      const { values, vectors, steps } = powerIteration(apply, start, { steps: iterations });
       return { sigma: toSigma(values), vectors: single(vectors), space, products: steps * perGram };
     }
     const { values, vectors, steps } = lanczos(apply, start, {

@@ -1,0 +1,36 @@
+/**
+ * Every global change the package makes to tfjs, in one place. Importing the package calls `register()` once;
+ * `register()` is idempotent and `unregister()` undoes what can be undone.
+ *
+ * - Gradients: re-registers the tfjs gradients listed in `GRADIENT_FIXES` so that second and third order derivatives
+ *   are correct (docs/GRADIENT-FIXES.md).
+ * - wasm kernels: adds the ones the wasm backend lacks, replaces its wrong ones and wraps its slow transposed
+ *   products (`WASM_KERNELS`); a wasm backend imported after the package needs `register()` again.
+ * - Serialization: registers the package's layer and regularizer classes, so that `tf.loadLayersModel` finds them.
+ * - IO: in Node, a `file://` save and load router (unless tfjs-node already serves `file://`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+import { applyGradientFixes } from './autodiff/gradient_fixes';
+import { registerWasmKernels } from './backends/wasm';
+import { registerFileRouter } from './io/file_system';
+import { HessianRegularizer, JacobianRegularizer } from './keras/regularizer';
+import { Regularized } from './keras/regularized';
+
+/**
+ * Applies every global change listed above; idempotent. Call it again after importing
+ * `@tensorflow/tfjs-backend-wasm` later than this package, or to restore the changes after `unregister()`.
+ *
+ * ```js
+ * import * as jr from 'tfjs-jacobian-reg';
+ * jr.register(); // nothing happens: importing the package already did it
+ * ```
+ */
+export function register(): void {
+  applyGradientFixes();
+  registerWasmKernels();
+  for (const cls of [JacobianRegularizer, HessianRegularizer, Regularized]) tf.serialization.registerClass(cls);
+  registerFileRouter();
+}
+
+register();
