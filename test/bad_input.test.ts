@@ -5,6 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as jr from '../src';
+import { scheduleValue } from '../src/keras/schedule';
+import { resolveTarget } from '../src/linalg/targets/index';
+import { randomProjections } from '../src/linalg/spectral_norm';
 
 /** Runs `fn` (tensors freed) and returns what it threw. */
 function thrown(fn: () => unknown): unknown {
@@ -222,14 +225,14 @@ describe('jr.regularizers.jacobian / hessian and their classes', () => {
   });
 });
 
-describe('jr.scheduleValue', () => {
+describe('scheduleValue', () => {
   const s = { boundaries: [2], values: [1, 5] };
   test.each<[string, () => unknown, RegExp]>([
-    ['epoch −1', () => jr.scheduleValue(s, -1), /^jr\.scheduleValue: epoch must be a finite number ≥ 0; got -1\.$/],
-    ['epoch NaN', () => jr.scheduleValue(s, NaN), /^jr\.scheduleValue: epoch must be a finite number ≥ 0; got NaN\.$/],
+    ['epoch −1', () => scheduleValue(s, -1), /^jr\.scheduleValue: epoch must be a finite number ≥ 0; got -1\.$/],
+    ['epoch NaN', () => scheduleValue(s, NaN), /^jr\.scheduleValue: epoch must be a finite number ≥ 0; got NaN\.$/],
     [
       'malformed',
-      () => jr.scheduleValue({ boundaries: [1], values: [] }, 0),
+      () => scheduleValue({ boundaries: [1], values: [] }, 0),
       /^jr\.scheduleValue: schedule must be a number or \{boundaries/,
     ],
   ])('%s', (_, fn, message) => refuses(fn, message));
@@ -668,7 +671,7 @@ describe('operators with mismatched shapes', () => {
     ],
     [
       'resolveTarget diagonal',
-      () => jr.resolveTarget('diagonal' as never),
+      () => resolveTarget('diagonal' as never),
       /^jr\.resolveTarget: target must be one of 'zero', .*; got 'diagonal'\.$/,
     ],
     [
@@ -814,7 +817,7 @@ describe('jr.lanczos, jr.powerIteration, jr.estimateSpectralNorm options', () =>
     ],
     [
       'randomProjections count 0',
-      () => jr.randomProjections(identityOp(), 0),
+      () => randomProjections(identityOp(), 0),
       /^jr\.randomProjections: count must be an integer ≥ 1; got 0\.$/,
     ],
   ])('%s', (_, fn, message) => refuses(fn, message));

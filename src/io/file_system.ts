@@ -188,14 +188,28 @@ function readWeights(
   return [manifest.flatMap((group) => group.weights), buffer];
 }
 
-/** Registers `file://` save and load routers unless another handler (tfjs-node) already serves them. */
+/** Whether the router answers (tfjs has no way to remove a router, so `unregisterFileRouter` turns it off). */
+let routing = false;
+let registered = false;
+
+/**
+ * Registers `file://` save and load routers unless another handler (tfjs-node) already serves them; idempotent, and
+ * turns the router back on after `unregisterFileRouter()`.
+ */
 export function registerFileRouter(): void {
   const hasFs =
     typeof (globalThis as { process?: { getBuiltinModule?: unknown } }).process?.getBuiltinModule === 'function';
-  if (!hasFs || tf.io.getSaveHandlers('file://probe').length > 0) return;
+  if (registered) routing = true;
+  if (registered || !hasFs || tf.io.getSaveHandlers('file://probe').length > 0) return;
   // A router answers null for URLs it does not serve (tfjs' IORouter type omits that).
   const route = (url: string | string[]) =>
-    (typeof url === 'string' && url.startsWith('file://') ? fileSystem(url) : null) as tf.io.IOHandler;
+    (routing && typeof url === 'string' && url.startsWith('file://') ? fileSystem(url) : null) as tf.io.IOHandler;
   tf.io.registerSaveRouter(route);
   tf.io.registerLoadRouter(route);
+  registered = routing = true;
+}
+
+/** Turns the `file://` router off: `file://` URLs then reach only the other registered routers (or none). */
+export function unregisterFileRouter(): void {
+  routing = false;
 }

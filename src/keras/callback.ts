@@ -15,84 +15,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { exactLoss } from './logit_loss';
 import { PendingEstimates } from './estimates';
-import { DerivativeRegularizer, HessianRegularizer } from './regularizer';
+import { DerivativeRegularizer } from './regularizer';
+import { HessianRegularizer } from './hessian_regularizer';
 import { Regularized, findRegularized } from './regularized';
 import { requireDifferentiable } from './differentiable';
 import { ValueError, checkBoolean, checkInteger, checkOptions, fail } from '../errors';
+import { BatchSampler, checkData } from './batches';
+import { RegularizationCallbackArgs, RegularizationCallbackConfig } from './callback_args';
+import { guardOptimizer } from './optimizer_guard';
 import { deserializeRegistered } from './tfjs_internals';
-
-/** A `tf.data.Dataset` of `{xs, ys}` batches, or anything with the same async iterator. */
-export interface DatasetLike {
-  /** A fresh async iterator over the batches (called again when one is exhausted). */
-  iterator(): Promise<{
-    /** The next batch, or `done` at the end of the data. */
-    next(): Promise<{
-      /** One batch: inputs and labels. */
-      value: {
-        /** Inputs [B, ...]. */
-        xs: tf.Tensor;
-        /** Labels [B, ...]. */
-        ys: tf.Tensor;
-      };
-      /** True once the iterator is exhausted. */
-      done: boolean;
-    }>;
-  }>;
-}
-
-/** Args of {@link RegularizationCallback} (`jr.callbacks.regularization(args)`); all optional. */
-export interface RegularizationCallbackArgs {
-  /** A whole-network regularizer the callback applies on its own mini-batches of `data`. */
-  regularizer?: DerivativeRegularizer;
-  /** Where those mini-batches come from: tensors (sampled with replacement-free shuffles) or a dataset. */
-  data?:
-    | {
-        /** Inputs [N, ...]. */
-        x: tf.Tensor;
-        /** Labels [N, ...]. */
-        y: tf.Tensor;
-      }
-    | DatasetLike;
-  /** Mini-batch size drawn from `{x, y}` tensors. Default 32. */
-  batchSize?: number;
-  /**
-   * Per-sample loss (yTrue, yPred) ↦ [B] for a Hessian of scalar 'loss'. Default: the compiled model's loss; for a
-   * model ending in softmax compiled with (sparse) categorical cross-entropy, the cross-entropy of its logits
-   * (exact, where the compiled loss clips the probabilities and loses all curvature on confident samples).
-   */
-  loss?: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
-  /** Stop training when the loss or a penalty is not finite, or a step was skipped. Default true. */
-  stopOnNonFinite?: boolean;
-  /** Seed of the mini-batch sampling. Default 0. */
-  seed?: number;
-}
 
 const CALLBACK = 'jr.callbacks.regularization';
 /** The options of {@link RegularizationCallbackArgs}. */
 const CALLBACK_OPTIONS = ['regularizer', 'data', 'batchSize', 'loss', 'stopOnNonFinite', 'seed'] as const;
-
-/** Checks `data`: undefined, `{x, y}` tensors with the same batch size ≥ 1, or a dataset (an `iterator()` method). */
-function checkData(where: string, data: unknown): RegularizationCallbackArgs['data'] {
-  if (data === undefined) return undefined;
-  const rule = 'must be {x, y} tensors with the same number of samples, or a tf.data.Dataset of {xs, ys}';
-  if (data === null || typeof data !== 'object') fail(where, 'data', rule, data);
-  if (typeof (data as DatasetLike).iterator === 'function') return data as DatasetLike;
-  checkOptions(where, data, ['x', 'y'], 'data');
-  const { x, y } = data as { x?: unknown; y?: unknown };
-  for (const [key, t] of [
-    ['x', x],
-    ['y', y],
-  ] as const) {
-    if (!(t instanceof tf.Tensor) || t.rank < 1 || t.shape[0] < 1)
-      fail(where, `data.${key}`, 'must be a tensor [N, ...] with N ≥ 1 samples', t);
-  }
-  if ((x as tf.Tensor).shape[0] !== (y as tf.Tensor).shape[0]) {
-    throw new ValueError(
-      `${where}: data.x and data.y must have the same number of samples; got ${(x as tf.Tensor).shape[0]} and ${(y as tf.Tensor).shape[0]}.`,
-    );
-  }
-  return data as { x: tf.Tensor; y: tf.Tensor };
-}
 
 /** The key of the callback's own regularizer in the logs. */
 export const NETWORK_KEY = 'network';
@@ -123,7 +58,8 @@ export class RegularizationCallback extends tfl.Callback {
   stopReason: string | null = null;
   private readonly data: RegularizationCallbackArgs['data'];
   private readonly lossOverride: RegularizationCallbackArgs['loss'];
-  private seed: number;
+  private readonly batches: BatchSampler | null;
+  private readonly initialSeed: number;
   private wrappers: Regularized[] = [];
   private step = 0;
   private epoch = 0;
@@ -132,7 +68,6 @@ export class RegularizationCallback extends tfl.Callback {
   private restoreOptimizer: (() => void) | null = null;
   /** The mini-batch of `data` for the current step's network penalty, if due. */
   private pending: [tf.Tensor, tf.Tensor] | null = null;
-  private iterator: Awaited<ReturnType<DatasetLike['iterator']>> | null = null;
 
   /**
    * @throws ValueError for an unknown option or a bad value, a regularizer without data, or data, batchSize or loss
@@ -153,7 +88,8 @@ export class RegularizationCallback extends tfl.Callback {
     this.lossOverride = options.loss;
     this.stopOnNonFinite =
       options.stopOnNonFinite === undefined ? true : checkBoolean(where, 'stopOnNonFinite', options.stopOnNonFinite);
-    this.seed = options.seed === undefined ? 0 : checkInteger(where, 'seed', options.seed, 0);
+    this.initialSeed = options.seed === undefined ? 0 : checkInteger(where, 'seed', options.seed, 0);
+    this.batches = this.data == null ? null : new BatchSampler(this.data, this.batchSize, this.initialSeed);
     const unused = (key: string, why: string) =>
       new ValueError(`${where}: ${key} is given but ${why}; remove it, or add what uses it.`);
     if (this.regularizer != null && this.data == null) {
@@ -180,7 +116,7 @@ export class RegularizationCallback extends tfl.Callback {
     this.step = 0;
     this.stopReason = null;
     this.skippedSteps = 0;
-    this.guardOptimizer(this.model.optimizer);
+    this.restoreOptimizer = guardOptimizer(this.model.optimizer, () => this.skippedSteps++);
     if (this.regularizer instanceof HessianRegularizer && this.regularizer.scalar === 'loss') {
       // The user's loss on the outputs, else the exact cross-entropy of the logits where it applies, else the
       // compiled loss on the outputs.
@@ -197,7 +133,7 @@ export class RegularizationCallback extends tfl.Callback {
   async onTrainEnd(): Promise<void> {
     this.restoreOptimizer?.();
     this.restoreOptimizer = null;
-    this.iterator = null;
+    this.batches?.reset();
     this.disposePending();
   }
 
@@ -213,7 +149,8 @@ export class RegularizationCallback extends tfl.Callback {
     this.disposePending();
     // The guard checks this step's gradients, so the wrappers need not read their penalties inside it.
     this.wrappers.forEach((w) => (w.guarded = true));
-    if (this.regularizer != null && this.regularizer.isDue(this.step)) this.pending = await this.nextBatch();
+    if (this.regularizer != null && this.regularizer.isDue(this.step))
+      this.pending = await (this.batches as BatchSampler).next();
   }
 
   /** Writes the estimates into the batch logs, and stops on non-finite values. */
@@ -289,43 +226,6 @@ export class RegularizationCallback extends tfl.Callback {
     this.pending = null;
   }
 
-  private async nextBatch(): Promise<[tf.Tensor, tf.Tensor]> {
-    const data = this.data as NonNullable<RegularizationCallbackArgs['data']>;
-    if ('iterator' in data) {
-      this.iterator = this.iterator ?? (await data.iterator());
-      let next = await this.iterator.next();
-      if (next.done) {
-        this.iterator = await data.iterator();
-        next = await this.iterator.next();
-      }
-      return [next.value.xs, next.value.ys];
-    }
-    const n = data.x.shape[0];
-    const indices = tf.tidy(() =>
-      tf.slice(
-        tf.topk(tf.randomUniform([n], 0, 1, 'float32', this.seed++), n).indices,
-        [0],
-        [Math.min(this.batchSize, n)],
-      ),
-    );
-    const batch: [tf.Tensor, tf.Tensor] = [tf.gather(data.x, indices), tf.gather(data.y, indices)];
-    indices.dispose();
-    return batch;
-  }
-
-  /** Skips (and counts) any step whose gradients are not all finite. */
-  private guardOptimizer(optimizer: tf.Optimizer): void {
-    const original = optimizer.applyGradients;
-    const guarded = (grads: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>) => {
-      const tensors = Array.isArray(grads) ? grads.map((g) => g.tensor) : Object.values(grads);
-      const finite = tf.tidy(() => tf.all(tf.stack(tensors.map((t) => tf.all(tf.isFinite(t))))).dataSync()[0]) === 1;
-      if (finite) original.call(optimizer, grads);
-      else this.skippedSteps++;
-    };
-    optimizer.applyGradients = guarded;
-    this.restoreOptimizer = () => void (optimizer.applyGradients = original);
-  }
-
   private compiledLoss(): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
     type Compiled = { lossFunctions?: Array<(a: tf.Tensor, b: tf.Tensor) => tf.Tensor>; model?: Compiled };
     const compiled = this.model as unknown as Compiled;
@@ -348,7 +248,7 @@ export class RegularizationCallback extends tfl.Callback {
           : { className: this.regularizer.getClassName(), config: this.regularizer.getConfig() },
       batchSize: this.batchSize,
       stopOnNonFinite: this.stopOnNonFinite,
-      seed: this.seed,
+      seed: this.batches?.seed ?? this.initialSeed,
     };
   }
 
@@ -378,21 +278,4 @@ export class RegularizationCallback extends tfl.Callback {
       seed: config.seed,
     });
   }
-}
-
-/** The serializable settings of a {@link RegularizationCallback}, from `getConfig()`. */
-export interface RegularizationCallbackConfig {
-  /** The whole-network regularizer as `{className, config}`, or null. */
-  regularizer: {
-    /** Its registered class name, e.g. 'tfjs-jacobian-reg>HessianRegularizer'. */
-    className: string;
-    /** Its `getConfig()`. */
-    config: tf.serialization.ConfigDict;
-  } | null;
-  /** Mini-batch size drawn from `{x, y}` tensors. */
-  batchSize: number;
-  /** Stop training on a non-finite loss, penalty or step. */
-  stopOnNonFinite: boolean;
-  /** Seed of the mini-batch sampling (the next one to use). */
-  seed: number;
 }

@@ -1,12 +1,10 @@
 /** The Keras-style entry points: `jr.regularizers`, `jr.layers`, `jr.callbacks`, `jr.io` (factories, like tfjs'). */
 import { fileSystem } from '../io/file_system';
-import { RegularizationCallback, RegularizationCallbackArgs } from './callback';
-import {
-  DerivativeRegularizerArgs,
-  HessianRegularizer,
-  HessianRegularizerArgs,
-  JacobianRegularizer,
-} from './regularizer';
+import { RegularizationCallback } from './callback';
+import { RegularizationCallbackArgs } from './callback_args';
+import { HessianRegularizer, HessianRegularizerArgs } from './hessian_regularizer';
+import { JacobianRegularizer } from './jacobian_regularizer';
+import { DerivativeRegularizerArgs } from './regularizer_args';
 import { Regularized, RegularizedArgs } from './regularized';
 
 /** Regularizer factories, like `tf.regularizers`: spectral-norm penalties on input derivatives. */

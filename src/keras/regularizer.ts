@@ -8,12 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BatchFunction } from '../autodiff/products';
-import { ValueError, checkBoolean, checkInteger, checkNumber, checkOneOf, checkOptions, fail } from '../errors';
-import { DerivativePenalty, operatorPenalty } from '../penalty/derivative';
+import { ValueError, checkBoolean, checkInteger, checkOneOf, fail } from '../errors';
 import { LinearOperator } from '../linalg/operator';
-import { hessianOperator } from '../linalg/operators/hessian';
-import { jacobianOperator } from '../linalg/operators/jacobian';
-import { checkBound } from '../penalty/spectral';
 import { METHODS, Method } from '../linalg/spectral_norm';
 import {
   TARGETS,
@@ -23,117 +19,23 @@ import {
   checkUserOperator,
   requireSquare,
 } from '../linalg/targets/index';
-import { linearizedJacobian } from './linearized_jacobian';
+import { DerivativePenalty, operatorPenalty } from '../penalty/derivative';
+import { checkBound } from '../penalty/spectral';
+import {
+  DerivativeRegularizerArgs,
+  MAX_ITERATIONS,
+  REGULARIZER_OPTIONS,
+  RegularizerContext,
+  StepPenalty,
+  WeightedPenalty,
+  penaltyContext,
+  regularizerArgs,
+} from './regularizer_args';
 import { Schedule, scheduleValue, validateSchedule } from './schedule';
 import { single } from './tfjs_internals';
 
-/** The largest `iterations` accepted: Lanczos keeps that many basis vectors per sample. */
-export const MAX_ITERATIONS = 256;
-
-/** Constructor args of {@link JacobianRegularizer} (and, with `scalar`, {@link HessianRegularizer}); all optional. */
-export interface DerivativeRegularizerArgs {
-  /** Penalty weight (≥ 0), or a schedule by epoch. Default 0.01. */
-  weight?: Schedule;
-  /** T in ‖A − T‖. A user operator {matvec, rmatvec} works in code but cannot be saved. Default 'zero'. */
-  target?: TargetName | UserOperator;
-  /** Estimator of the top vector. Default 'lanczos'. */
-  method?: Method;
-  /** Matvecs (Lanczos / power steps; projections for Hutchinson), 1…256, or a schedule by epoch. Default 4. */
-  iterations?: Schedule;
-  /** Compute the penalty every k training steps (k ≥ 1); nothing is computed on the others. Default 1. */
-  every?: number;
-  /** Penalize σ² (default) or σ. */
-  squared?: boolean;
-  /** Seed of the start / projection vectors; step t uses seed + t. Default: unseeded. */
-  seed?: number | null;
-  /**
-   * A Lipschitz target L ≥ 0: penalize max(0, σ_b − L)² per sample instead of σ_b² (max(0, σ_b − L) with
-   * `squared: false`). Default null: no bound.
-   */
-  bound?: number | null;
-}
-
-/** What {@link DerivativeRegularizer.stepPenalty} returns. */
-export interface StepPenalty {
-  /** weight(epoch) · penalty, or 0 where the penalty is not finite: joins the training loss. */
-  loss: tf.Scalar;
-  /** [mean_b σ_b, penalty, fraction of σ_b above the bound (with a bound)], a constant for the logs. */
-  stats: tf.Tensor1D;
-  /** The values of `stats`, when they were read inside the step (unguarded). */
-  read?: Float32Array;
-}
-
-/** What {@link DerivativeRegularizer.weightedPenalty} returns. */
-export interface WeightedPenalty {
-  /** weight(epoch) · penalty, or 0 where the penalty is not finite. */
-  loss: tf.Scalar;
-  /** mean_b σ_b of the batch. */
-  sigma: number;
-  /** The unweighted penalty. */
-  value: number;
-  /** With a bound L: the fraction of the batch with σ_b > L. */
-  aboveBound?: number;
-}
-
-/** Where a regularizer is in training: the callback sets the epoch; the wrapper counts steps. */
-export interface RegularizerContext {
-  /** Current epoch (0-based): picks the schedules' values. */
-  epoch: number;
-  /** Current training step (0-based): offsets the seed and decides whether the penalty is due. */
-  step: number;
-}
-
 /** The factory that makes `r`, for messages: 'jr.regularizers.jacobian' or 'jr.regularizers.hessian'. */
 const factoryName = (r: DerivativeRegularizer) => `jr.regularizers.${r.kind}`;
-
-/** The options of {@link DerivativeRegularizerArgs}. */
-export const REGULARIZER_OPTIONS: readonly string[] = [
-  'weight',
-  'target',
-  'method',
-  'iterations',
-  'every',
-  'squared',
-  'seed',
-  'bound',
-];
-
-/**
- * The constructor's options from what the user passed: a number is the weight (Keras' habit,
- * `tf.regularizers.l2(0.01)`); an options object may hold only `known` keys.
- */
-function regularizerArgs(where: string, args: unknown, known: readonly string[]): HessianRegularizerArgs {
-  if (typeof args === 'number') return { weight: args };
-  const plain =
-    args !== null && typeof args === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(args));
-  if (args !== undefined && !plain) {
-    fail(where, 'args', `must be the weight (a number) or an options object with keys ${known.join(', ')}`, args);
-  }
-  return checkOptions(where, args, known, 'args') as HessianRegularizerArgs;
-}
-
-/**
- * Checks `penalty`'s arguments and fills the context in: epoch and step default to 0.
- */
-function penaltyContext(where: string, model: unknown, x: unknown, context: unknown, y: unknown): RegularizerContext {
-  if (typeof model !== 'function' && !(model instanceof tfl.layers.Layer)) {
-    fail(where, 'model', 'must be a tf.layers.Layer, a tf.LayersModel or a function x ↦ f(x)', model);
-  }
-  if (!(x instanceof tf.Tensor) || x.rank < 1)
-    fail(where, 'x', 'must be a tensor [B, ...] (a batch)', x instanceof tf.Tensor ? x.shape : x);
-  const { epoch = 0, step = 0 } = checkOptions(where, context, ['epoch', 'step'], 'context');
-  checkNumber(where, 'context.epoch', epoch, { min: 0 });
-  checkInteger(where, 'context.step', step, 0);
-  if (y !== undefined && !(y instanceof tf.Tensor && y.shape[0] === x.shape[0])) {
-    fail(
-      where,
-      'y',
-      `must be undefined or a tensor of labels [${x.shape[0]}, ...] (x's batch)`,
-      y instanceof tf.Tensor ? y.shape : y,
-    );
-  }
-  return { epoch: epoch as number, step: step as number };
-}
 
 /**
  * Base class of the derivative regularizers: penalty = weight · ‖vᵀ(A − T)‖² with A from the subclass. Serializable
@@ -308,101 +210,4 @@ export abstract class DerivativeRegularizer extends tf.serialization.Serializabl
       bound: this.bound,
     };
   }
-}
-
-/** penalty = weight · ‖vᵀ(J − T)‖², J = ∂f(x)/∂x per sample (f: the wrapped layer or model). */
-export class JacobianRegularizer extends DerivativeRegularizer {
-  /** Registered tfjs serialization name. */
-  static className = 'tfjs-jacobian-reg>JacobianRegularizer';
-  get kind() {
-    return 'jacobian';
-  }
-  protected operator(f: BatchFunction, x: tf.Tensor, _y?: tf.Tensor, layer?: tfl.layers.Layer): LinearOperator {
-    return (layer && linearizedJacobian(layer, x)) ?? jacobianOperator(f, x);
-  }
-  static fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls(configArgs('jr.regularizers.jacobian', config));
-  }
-}
-
-/** What the Hessian is of: the per-sample sum or mean of the outputs (in-graph), or the training loss (callback). */
-export type HessianScalar = 'sum' | 'mean' | 'loss';
-export const HESSIAN_SCALARS: readonly HessianScalar[] = ['sum', 'mean', 'loss'];
-
-/** Constructor args of {@link HessianRegularizer}: {@link DerivativeRegularizerArgs} plus the scalar s. */
-export interface HessianRegularizerArgs extends DerivativeRegularizerArgs {
-  /** s(x) whose input Hessian is regularized. 'loss' needs labels: use it with the callback. Default 'sum'. */
-  scalar?: HessianScalar;
-}
-
-/** penalty = weight · ‖vᵀ(H − T)‖², H = ∂²s(x)/∂x² per sample; v the top Lanczos vector of H − T itself. */
-export class HessianRegularizer extends DerivativeRegularizer {
-  /** Registered tfjs serialization name. */
-  static className = 'tfjs-jacobian-reg>HessianRegularizer';
-  /** s(x) whose input Hessian is regularized: 'sum', 'mean' or 'loss'. */
-  readonly scalar: HessianScalar;
-  /** Per-sample loss (yTrue, yPred) ↦ [B] for scalar 'loss'; the callback sets it from the compiled model. */
-  loss: ((yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor) | null = null;
-  /**
-   * For scalar 'loss': x ↦ the yPred that `loss` is given; null: the model's output. The callback sets the model's
-   * logits here (and `loss` to the cross-entropy of logits) when the model ends in softmax and is compiled with
-   * (sparse) categorical cross-entropy, so that the loss is not clipped.
-   */
-  lossPrediction: BatchFunction | null = null;
-
-  /** Options object, or a number: the weight. */
-  constructor(args: HessianRegularizerArgs | number = {}) {
-    super(args);
-    const scalar = typeof args === 'number' || args?.scalar === undefined ? 'sum' : args.scalar;
-    this.scalar = checkOneOf('jr.regularizers.hessian', 'scalar', scalar, HESSIAN_SCALARS);
-  }
-  get kind() {
-    return 'hessian';
-  }
-  protected optionKeys(): readonly string[] {
-    return [...REGULARIZER_OPTIONS, 'scalar'];
-  }
-  protected operator(f: BatchFunction, x: tf.Tensor, y?: tf.Tensor): LinearOperator {
-    const batch = x.shape[0];
-    const perSample = (z: tf.Tensor) => tf.reshape(z, [batch, -1]);
-    let g: BatchFunction;
-    if (this.scalar === 'loss') {
-      const loss = this.loss;
-      if (y == null || loss == null) {
-        throw new ValueError(
-          "jr.regularizers.hessian: scalar 'loss' needs labels and a loss: use it with jr.callbacks.regularization({data, regularizer}).",
-        );
-      }
-      const predict = this.lossPrediction ?? f;
-      g = (z) => loss(y, predict(z));
-    } else {
-      g = this.scalar === 'sum' ? (z) => tf.sum(perSample(f(z)), 1) : (z) => tf.mean(perSample(f(z)), 1);
-    }
-    return hessianOperator(g, x);
-  }
-  getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), scalar: this.scalar };
-  }
-  static fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls(configArgs('jr.regularizers.hessian', config));
-  }
-}
-
-/**
- * Constructor args from a (possibly loaded) config: a plain object (a number or null is refused here, where the
- * constructor would take a number as the weight), without tfjs' `customObjects` key.
- */
-function configArgs(where: string, config: tf.serialization.ConfigDict): DerivativeRegularizerArgs {
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    fail(where, 'config', 'must be an object from getConfig()', config);
-  }
-  const { customObjects, ...args } = config as Record<string, unknown>;
-  void customObjects;
-  return args as DerivativeRegularizerArgs;
 }

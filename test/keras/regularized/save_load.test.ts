@@ -4,8 +4,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as jr from '../../src';
-import { regressionData, regularizedMlp } from './helpers';
+import * as jr from '../../../src';
+import { regressionData, regularizedMlp } from '../helpers';
 
 const data = regressionData(64, 4, 4, 3);
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'jr-'));
@@ -91,7 +91,7 @@ describe('save and load', () => {
       const json = JSON.parse(require('fs').readFileSync(process.argv[1] + '/model.json', 'utf8'));
       tfl.loadLayersModel(tf.io.fromMemory(json.modelTopology)).then(() => console.log('LOADED'), (e) => console.log(e.message));`;
     const out = execFileSync(process.execPath, ['-e', script, dir], {
-      cwd: path.resolve(__dirname, '../..'),
+      cwd: path.resolve(__dirname, '../../..'),
       encoding: 'utf8',
     });
     expect(out).toMatch(/Unknown layer: tfjs-jacobian-reg>Regularized/);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import * as jr from '../../src';
-import { init, meanDistance, regressionData, regularizedMlp, rowSumDiagonalT, transposeT, zeroT } from './helpers';
+import * as jr from '../../../src';
+import { init, meanDistance, regressionData, regularizedMlp, rowSumDiagonalT, transposeT, zeroT } from '../helpers';
 
 const train = regressionData(256, 4, 4, 1);
 const test = regressionData(64, 4, 4, 9);

@@ -5,8 +5,8 @@
  * estimates, read asynchronously after the step, and equal what a synchronous read gives.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import * as jr from '../../src';
-import { regressionData, regularizedMlp } from './helpers';
+import * as jr from '../../../src';
+import { regressionData, regularizedMlp } from '../helpers';
 
 /** Synchronous reads (dataSync / arraySync) made while `run` runs. */
 async function syncReads(run: () => Promise<unknown>): Promise<number> {

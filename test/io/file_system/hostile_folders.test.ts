@@ -6,9 +6,9 @@
 import '@tensorflow/tfjs-layers';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as path from 'path';
-import { ValueError } from '../../src/errors';
-import { fileSystem } from '../../src/io/file_system';
-import { nodeFs, smallModel, tmp, watchOpens } from './helpers';
+import { ValueError } from '../../../src/errors';
+import { fileSystem } from '../../../src/io/file_system';
+import { nodeFs, smallModel, tmp, watchOpens } from '../helpers';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 interface Folder {

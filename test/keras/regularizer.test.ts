@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as jr from '../../src';
+import { scheduleValue } from '../../src/keras/schedule';
 
 describe('regularizer validation names the parameter and the allowed values', () => {
   it.each([
@@ -58,8 +59,8 @@ describe('regularizer validation names the parameter and the allowed values', ()
 describe('schedules', () => {
   it('piecewise constant by epoch (the paper: 2/4/8/16 at epochs 0/50/70/90)', () => {
     const s = { boundaries: [50, 70, 90], values: [2, 4, 8, 16] };
-    expect([0, 49, 50, 69, 70, 89, 90, 200].map((e) => jr.scheduleValue(s, e))).toEqual([2, 2, 4, 4, 8, 8, 16, 16]);
-    expect(jr.scheduleValue(3, 10)).toBe(3);
+    expect([0, 49, 50, 69, 70, 89, 90, 200].map((e) => scheduleValue(s, e))).toEqual([2, 2, 4, 4, 8, 8, 16, 16]);
+    expect(scheduleValue(3, 10)).toBe(3);
   });
 });
 
