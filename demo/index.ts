@@ -36,7 +36,7 @@ const list = (v: string) =>
 async function useBackend(backend: string): Promise<void> {
   if (backend === 'wasm') {
     require('@tensorflow/tfjs-backend-wasm'); // optional peer: loaded only when asked for
-    jr.registerWasmKernels(); // the package's wasm kernels, over the ones the backend just registered
+    jr.register(); // the package's wasm kernels, over the ones the backend just registered
   }
   if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' could not start`);
   await tf.ready();

@@ -15,7 +15,10 @@ export class ValueError extends Error {
   }
 }
 
-/** A value as a reader would type it: NaN, -0 and Infinity stay visible; strings quoted; long values cut. */
+/**
+ * A value as a reader would type it: NaN, -0 and Infinity stay visible; strings quoted; long values cut.
+ * @internal
+ */
 export function formatValue(value: unknown, depth = 0): string {
   let text: string;
   if (typeof value === 'number') text = Object.is(value, -0) ? '-0' : String(value);
@@ -34,19 +37,28 @@ export function formatValue(value: unknown, depth = 0): string {
   return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }
 
-/** Throws `<where>: <parameter> <rule>; got <value>.[ remedy]`. */
+/**
+ * Throws `<where>: <parameter> <rule>; got <value>.[ remedy]`.
+ * @internal
+ */
 export function fail(where: string, parameter: string, rule: string, value: unknown, remedy?: string): never {
   throw new ValueError(`${where}: ${parameter} ${rule}; got ${formatValue(value)}.${remedy ? ` ${remedy}` : ''}`);
 }
 
-/** Checks `value` is one of `allowed` (strings, numbers or booleans). */
+/**
+ * Checks `value` is one of `allowed` (strings, numbers or booleans).
+ * @internal
+ */
 export function checkOneOf<T>(where: string, parameter: string, value: unknown, allowed: readonly T[]): T {
   if (!allowed.includes(value as T))
     fail(where, parameter, `must be one of ${allowed.map((a) => formatValue(a)).join(', ')}`, value);
   return value as T;
 }
 
-/** Checks an integer in [min, max] (max optional). */
+/**
+ * Checks an integer in [min, max] (max optional).
+ * @internal
+ */
 export function checkInteger(where: string, parameter: string, value: unknown, min: number, max = Infinity): number {
   if (!(
     typeof value === 'number' &&
@@ -65,7 +77,10 @@ export function checkInteger(where: string, parameter: string, value: unknown, m
   return value as number;
 }
 
-/** Checks a finite number in [min, max]; `exclusiveMin` makes the lower bound strict. */
+/**
+ * Checks a finite number in [min, max]; `exclusiveMin` makes the lower bound strict.
+ * @internal
+ */
 export function checkNumber(
   where: string,
   parameter: string,
@@ -88,7 +103,10 @@ export function checkNumber(
   return value as number;
 }
 
-/** Checks true or false. */
+/**
+ * Checks true or false.
+ * @internal
+ */
 export function checkBoolean(where: string, parameter: string, value: unknown): boolean {
   if (typeof value !== 'boolean') fail(where, parameter, 'must be true or false', value);
   return value as boolean;
@@ -97,6 +115,7 @@ export function checkBoolean(where: string, parameter: string, value: unknown): 
 /**
  * Checks that `args` is an options object (or undefined) with only `known` keys; an unknown key is refused with the
  * nearest known name. `parameter` names the object in messages (default 'options').
+ * @internal
  */
 export function checkOptions(
   where: string,

@@ -8,11 +8,11 @@
  */
 import './register';
 
-export { register } from './register';
+export { register, unregister } from './register';
 export { ValueError } from './errors';
 
 // Floor 1: autodiff products and the gradient fixes; backend kernels.
-export { applyGradientFixes, GRADIENT_FIXES } from './autodiff/gradient_fixes';
+export { GRADIENT_FIXES } from './autodiff/gradients/index';
 export type { BatchFunction } from './autodiff/products';
 export { gradient, vjp, jvp, hvp } from './autodiff/products';
 export { noGradient } from './autodiff/no_gradient';
@@ -28,6 +28,7 @@ export type { Target, TargetName, UserOperator } from './linalg/targets/index';
 export { zeroTarget, identityTarget, transposeTarget, rowSumDiagonalTarget, userTarget } from './linalg/targets/index';
 export type { LanczosOptions, LanczosResult } from './linalg/lanczos';
 export { lanczos } from './linalg/lanczos';
+export type { Which } from './linalg/symmetric_eigen';
 export type { PowerIterationOptions, PowerIterationResult } from './linalg/power_iteration';
 export { powerIteration } from './linalg/power_iteration';
 export type { Method, Space, SpectralNormOptions, SpectralNormEstimate } from './linalg/spectral_norm';

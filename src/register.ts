@@ -11,10 +11,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
-import { applyGradientFixes } from './autodiff/gradient_fixes';
-import { registerWasmKernels } from './backends/wasm';
-import { registerFileRouter } from './io/file_system';
-import { HessianRegularizer, JacobianRegularizer } from './keras/regularizer';
+import { applyGradientFixes, removeGradientFixes } from './autodiff/gradients/index';
+import { registerWasmKernels, removeWasmKernels } from './backends/wasm/index';
+import { registerFileRouter, unregisterFileRouter } from './io/file_system';
+import { HessianRegularizer } from './keras/hessian_regularizer';
+import { JacobianRegularizer } from './keras/jacobian_regularizer';
 import { Regularized } from './keras/regularized';
 
 /**
@@ -31,6 +32,17 @@ export function register(): void {
   registerWasmKernels();
   for (const cls of [JacobianRegularizer, HessianRegularizer, Regularized]) tf.serialization.registerClass(cls);
   registerFileRouter();
+}
+
+/**
+ * Undoes `register()`: restores the gradients and wasm kernels tfjs had before, and turns the `file://` router off.
+ * The classes stay registered (tfjs has no way to remove them). The package's own derivatives are wrong until
+ * `register()` is called again.
+ */
+export function unregister(): void {
+  removeGradientFixes();
+  removeWasmKernels();
+  unregisterFileRouter();
 }
 
 register();

@@ -56,7 +56,7 @@
       throw new Error(`bench page: leakSteps must be a positive multiple of ${plan.leak.batches}; got ${leakSteps}.`);
     if (backend === 'wasm') {
       tf.wasm.setWasmPaths(new URL('vendor/', location.href).href);
-      jr.registerWasmKernels();
+      jr.register();
     }
     if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not initialize`);
     await tf.ready();

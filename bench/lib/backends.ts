@@ -30,7 +30,7 @@ export async function useBackend(name: string): Promise<{ ok: boolean; provider?
     let provider: string | undefined;
     if (name === 'wasm') {
       require('@tensorflow/tfjs-backend-wasm');
-      jr.registerWasmKernels();
+      jr.register();
       provider = '@tensorflow/tfjs-backend-wasm';
     } else if (name === 'tensorflow') {
       provider = NODE_PACKAGES.find(resolvable);

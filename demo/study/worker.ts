@@ -27,7 +27,7 @@ async function start(init: InitMessage): Promise<{ data: StudyData; init: InitMe
   tf.env().set('PROD', true);
   if (init.backend === 'wasm') {
     require('@tensorflow/tfjs-backend-wasm'); // optional peer, as in demo/index.ts
-    jr.registerWasmKernels();
+    jr.register();
   }
   if (!(await tf.setBackend(init.backend))) throw new Error(`study worker: backend '${init.backend}' could not start`);
   await tf.ready();

@@ -653,7 +653,7 @@
       // The .wasm files sit next to the script in vendor/; the package then adds and wraps its wasm kernels (the
       // backend script registered its own, so this must run after it loaded).
       tf.wasm.setWasmPaths(new URL('vendor/', window.location.href).href);
-      jr.registerWasmKernels();
+      jr.register();
     }
     $('backend-status').textContent =
       `Backend: ${config.backend} requested (falls back to ${BACKENDS.slice(BACKENDS.indexOf(config.backend) + 1).join(', then ') || 'nothing'}).`;

@@ -28,7 +28,7 @@ const MOMENTUM = 0.75;
 const RHO = 0.75;
 
 /** The iterations (0-based, after which the check runs) of APGD's checkpoints for `steps` iterations. */
-export function checkpoints(steps: number): number[] {
+function checkpoints(steps: number): number[] {
   const first = Math.max(Math.floor(0.22 * steps), 1);
   const decrease = Math.max(Math.floor(0.03 * steps), 1);
   const minimum = Math.max(Math.floor(0.06 * steps), 1);
@@ -41,7 +41,10 @@ export function checkpoints(steps: number): number[] {
   return out;
 }
 
-/** One APGD run from a seeded random start on a batch (x, integer labels). */
+/**
+ * One APGD run from a seeded random start on a batch (x, integer labels).
+ * @internal
+ */
 export function apgdRun(
   logits: (x: tf.Tensor) => tf.Tensor,
   x: tf.Tensor,

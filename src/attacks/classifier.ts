@@ -22,7 +22,10 @@ function applyModel(model: tfl.LayersModel): Logits {
   return (x) => model.apply(x, { training: false }) as tf.Tensor;
 }
 
-/** z(x) for `model`, or `logits` when given; `where` names the caller in errors. */
+/**
+ * z(x) for `model`, or `logits` when given; `where` names the caller in errors.
+ * @internal
+ */
 export function resolveLogits(
   where: string,
   model: tfl.LayersModel,
@@ -41,6 +44,7 @@ export function resolveLogits(
 /**
  * Warns once per model when the output treated as logits has rows of values in [0, 1] summing to 1 (probabilities):
  * attacks on probabilities overstate robustness.
+ * @internal
  */
 export function warnIfProbabilities(where: string, model: tfl.LayersModel, z: tf.Tensor): void {
   if (warned.has(model) || z.shape[0] === 0) return;
@@ -58,7 +62,10 @@ export function warnIfProbabilities(where: string, model: tfl.LayersModel, z: tf
   );
 }
 
-/** Integer labels [N] from one-hot [N, C] or integer labels [N]; checks the count against x. */
+/**
+ * Integer labels [N] from one-hot [N, C] or integer labels [N]; checks the count against x.
+ * @internal
+ */
 export function labelsOf(where: string, y: tf.Tensor, n: number): tf.Tensor {
   if (!(y instanceof tf.Tensor)) fail(where, 'y', 'must be a tf.Tensor of one-hot [N, C] or integer [N] labels', y);
   if (y.rank !== 1 && y.rank !== 2)
@@ -68,7 +75,10 @@ export function labelsOf(where: string, y: tf.Tensor, n: number): tf.Tensor {
   return tf.tidy(() => (y.rank === 2 ? tf.argMax(y, 1) : tf.cast(y, 'int32')));
 }
 
-/** Checks x is a tensor of rank ≥ 2 with values inside the clip box. */
+/**
+ * Checks x is a tensor of rank ≥ 2 with values inside the clip box.
+ * @internal
+ */
 export function checkInputs(where: string, x: tf.Tensor, clip: [number, number]): void {
   if (!(x instanceof tf.Tensor)) fail(where, 'x', 'must be a tf.Tensor [N, ...]', x);
   if (x.rank < 2) fail(where, 'x', 'must have shape [N, ...features]', x.shape);

@@ -9,7 +9,10 @@ import { AttackOptions, prepare } from './options';
 import { direction, project } from './project';
 import { AttackRun, RunOptions } from './run';
 
-/** FGSM on a batch with integer labels; the returned margin is the one at x' (FGSM keeps no other point). */
+/**
+ * FGSM on a batch with integer labels; the returned margin is the one at x' (FGSM keeps no other point).
+ * @internal
+ */
 export function fgsmRun(
   logits: (x: tf.Tensor) => tf.Tensor,
   x: tf.Tensor,

@@ -58,6 +58,7 @@ export const dlrLoss: Loss = (z, labels) =>
     return tf.div(marginLoss(z, labels), scale);
   });
 
+/** @internal */
 export const LOSSES: Record<LossName, Loss> = { ce: crossEntropy, margin: marginLoss, dlr: dlrLoss };
 
 /** The classification margin z_y − max_{j≠y} z_j per row (> 0: correct; ≤ 0: broken). */
@@ -68,6 +69,7 @@ export function margins(z: tf.Tensor, labels: tf.Tensor): tf.Tensor {
 /**
  * One forward and backward pass: the per-sample loss ℓ(z(x), y), the margin at x, and ∇ₓ Σ_b ℓ_b (samples are
  * independent, so row b is ∇ of ℓ_b). Nothing is recorded on an outer tape.
+ * @internal
  */
 export function lossAndGradient(
   logits: (x: tf.Tensor) => tf.Tensor,

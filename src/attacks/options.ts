@@ -5,7 +5,7 @@ import { checkInteger, checkNumber, checkOneOf, checkOptions, fail } from '../er
 import { Logits, LogitsOption, checkInputs, labelsOf, resolveLogits, warnIfProbabilities } from './classifier';
 import type { Clip, Norm } from './project';
 
-export const NORMS: readonly Norm[] = ['linf', 'l2'];
+const NORMS: readonly Norm[] = ['linf', 'l2'];
 
 /** Options of every attack. */
 export interface AttackOptions {
@@ -20,7 +20,7 @@ export interface AttackOptions {
 }
 
 /** Checks `clip` is [lo, hi], finite, lo < hi. */
-export function checkClip(where: string, clip: unknown): Clip {
+function checkClip(where: string, clip: unknown): Clip {
   const ok =
     Array.isArray(clip) &&
     clip.length === 2 &&
@@ -30,7 +30,10 @@ export function checkClip(where: string, clip: unknown): Clip {
   return clip as Clip;
 }
 
-/** Checks the shared fields; `epsilon` is required. */
+/**
+ * Checks the shared fields; `epsilon` is required.
+ * @internal
+ */
 export function checkCommon(where: string, o: Record<string, unknown>): { epsilon: number; norm: Norm; clip: Clip } {
   if (o.epsilon === undefined)
     fail(where, 'epsilon', 'is required (the radius of the threat model)', undefined, 'E.g. {epsilon: 8 / 255}.');
@@ -60,6 +63,7 @@ type ExtraKey = 'steps' | 'restarts' | 'seed' | 'queries';
 /**
  * Validates a public attack's arguments (the shared options plus the keys of `defaults`), resolves the logits and the
  * integer labels, and warns once if the model's output looks like probabilities.
+ * @internal
  */
 export function prepare(
   where: string,

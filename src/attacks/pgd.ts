@@ -17,7 +17,10 @@ export interface PgdRunOptions extends RunOptions {
   steps: number;
 }
 
-/** One fixed-step PGD run on a batch with integer labels. */
+/**
+ * One fixed-step PGD run on a batch with integer labels.
+ * @internal
+ */
 export function pgdRun(
   logits: (x: tf.Tensor) => tf.Tensor,
   x: tf.Tensor,

@@ -11,7 +11,10 @@ export type Norm = 'linf' | 'l2';
 /** The valid input box [lo, hi]. */
 export type Clip = [number, number];
 
-/** Per-sample ℓ2 norm, shaped [B, 1, ..., 1] to broadcast against x. */
+/**
+ * Per-sample ℓ2 norm, shaped [B, 1, ..., 1] to broadcast against x.
+ * @internal
+ */
 export function rowNorm(t: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const axes = t.shape.map((_, i) => i).slice(1);
@@ -20,14 +23,17 @@ export function rowNorm(t: tf.Tensor): tf.Tensor {
 }
 
 /** Per-sample max |t|, shaped [B, 1, ..., 1]. */
-export function rowMaxAbs(t: tf.Tensor): tf.Tensor {
+function rowMaxAbs(t: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const axes = t.shape.map((_, i) => i).slice(1);
     return tf.max(tf.abs(t), axes, true);
   });
 }
 
-/** Π onto {v : ‖v − x‖ ≤ ε} ∩ [lo, hi]. */
+/**
+ * Π onto {v : ‖v − x‖ ≤ ε} ∩ [lo, hi].
+ * @internal
+ */
 export function project(norm: Norm, v: tf.Tensor, x: tf.Tensor, epsilon: number, clip: Clip): tf.Tensor {
   return tf.tidy(() => {
     if (norm === 'linf')
@@ -38,7 +44,10 @@ export function project(norm: Norm, v: tf.Tensor, x: tf.Tensor, epsilon: number,
   });
 }
 
-/** The unit steepest-ascent step for gradient g: sign(g) (ℓ∞) or g / ‖g‖₂ (ℓ2; 0 where g = 0). */
+/**
+ * The unit steepest-ascent step for gradient g: sign(g) (ℓ∞) or g / ‖g‖₂ (ℓ2; 0 where g = 0).
+ * @internal
+ */
 export function direction(norm: Norm, g: tf.Tensor): tf.Tensor {
   return tf.tidy(() => (norm === 'linf' ? tf.sign(g) : tf.div(g, tf.add(rowNorm(g), 1e-12))));
 }
@@ -46,6 +55,7 @@ export function direction(norm: Norm, g: tf.Tensor): tf.Tensor {
 /**
  * A seeded random start on the ball's surface, as APGD: ℓ∞ x + ε·t / max|t|, t ~ U(−1, 1); ℓ2 x + ε·t / ‖t‖₂,
  * t ~ N(0, I); then clipped to [lo, hi].
+ * @internal
  */
 export function randomStart(norm: Norm, x: tf.Tensor, epsilon: number, clip: Clip, seed: number): tf.Tensor {
   return tf.tidy(() => {
@@ -61,6 +71,7 @@ export function randomStart(norm: Norm, x: tf.Tensor, epsilon: number, clip: Cli
 /**
  * tf.where with the three arguments broadcast to `shape` by adding zeros (tf.where broadcasts with Tile, which is
  * slow on wasm); `mask` is nonzero where `a` is taken.
+ * @internal
  */
 export function broadcastWhere(mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor, shape: number[]): tf.Tensor {
   return tf.tidy(() => {
@@ -71,7 +82,10 @@ export function broadcastWhere(mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor, shap
   });
 }
 
-/** Rows of `a` where `mask` [B] is true, else rows of `b`. */
+/**
+ * Rows of `a` where `mask` [B] is true, else rows of `b`.
+ * @internal
+ */
 export function selectRows(mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.tidy(() =>
     broadcastWhere(tf.reshape(mask, [mask.shape[0], ...a.shape.slice(1).map(() => 1)]), a, b, a.shape),

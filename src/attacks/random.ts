@@ -1,6 +1,9 @@
 /** Seeded randomness for the attacks: one stream per (seed, attack, restart, batch), so runs repeat bit for bit. */
 
-/** A 32-bit seed mixed from integers (FNV-1a over their 32-bit words, then a murmur finalizer). */
+/**
+ * A 32-bit seed mixed from integers (FNV-1a over their 32-bit words, then a murmur finalizer).
+ * @internal
+ */
 export function mixSeed(...parts: number[]): number {
   let h = 0x811c9dc5;
   for (const p of parts) {
@@ -13,7 +16,10 @@ export function mixSeed(...parts: number[]): number {
   return (h >>> 0) % 2147483647;
 }
 
-/** mulberry32: uniform floats in [0, 1) from a 32-bit seed. */
+/**
+ * mulberry32: uniform floats in [0, 1) from a 32-bit seed.
+ * @internal
+ */
 export function generator(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -25,12 +31,18 @@ export function generator(seed: number): () => number {
   };
 }
 
-/** An integer in [low, high) (low when high ≤ low). */
+/**
+ * An integer in [low, high) (low when high ≤ low).
+ * @internal
+ */
 export function randomInt(random: () => number, low: number, high: number): number {
   return high <= low ? low : low + Math.floor(random() * (high - low));
 }
 
-/** n signs ±1. */
+/**
+ * n signs ±1.
+ * @internal
+ */
 export function randomSigns(random: () => number, n: number): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = random() < 0.5 ? -1 : 1;

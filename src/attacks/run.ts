@@ -17,7 +17,10 @@ export interface AttackRun {
   margin: tf.Tensor;
 }
 
-/** Keeps, per sample, the lower-margin of the tracked point and a new candidate; disposes what it replaces. */
+/**
+ * Keeps, per sample, the lower-margin of the tracked point and a new candidate; disposes what it replaces.
+ * @internal
+ */
 export class WorstPoint {
   constructor(
     public adversarial: tf.Tensor,
@@ -45,6 +48,7 @@ export type BatchAttack = (x: tf.Tensor, labels: tf.Tensor, seed: number) => Att
 /**
  * `restarts` runs of `attack` with seeds `seedOf(r)`, keeping per sample the lowest-margin point. With
  * `onlyUnbroken`, a restart runs only on the samples whose margin is still > 0.
+ * @internal
  */
 export function restarted(
   attack: BatchAttack,

@@ -22,8 +22,10 @@ export interface SquareRunOptions extends RunOptions {
 
 const P_INIT = 0.8;
 
-/** Fraction of pixels changed at query i of n: 0.8 halved at 10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000 (per 10,000). */
-export function squareFraction(i: number, n: number): number {
+/**
+ * Fraction of pixels changed at query i of n: 0.8 halved at 10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000 (per 10,000).
+ */
+function squareFraction(i: number, n: number): number {
   const it = Math.floor((i / n) * 10000);
   const bounds = [10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000];
   let halvings = 0;
@@ -38,7 +40,7 @@ interface Layout {
 }
 
 /** The image layout [H, W, C] the windows move on. */
-export function layoutOf(shape: number[]): Layout {
+function layoutOf(shape: number[]): Layout {
   const rest = shape.slice(1);
   const size = rest.reduce((a, b) => a * b, 1);
   let [h, w, c] = rest.length === 3 ? rest : rest.length === 2 ? [rest[0], rest[1], 1] : [1, size, 1];
@@ -80,7 +82,7 @@ function normalized(v: Float32Array): Float32Array {
 }
 
 /** The ℓ2 proposal shape of an [sh, sw] window: +rectangles in one half, −rectangles in the other, unit norm. */
-export function eta(sh: number, sw: number, random: () => number): Float32Array {
+function eta(sh: number, sw: number, random: () => number): Float32Array {
   const out = new Float32Array(sh * sw);
   if (sh === 1) {
     const left = Math.floor(sw / 2);
@@ -179,7 +181,10 @@ function l2Proposal(
   });
 }
 
-/** Square Attack on a batch with integer labels; samples already misclassified at the start are returned as is. */
+/**
+ * Square Attack on a batch with integer labels; samples already misclassified at the start are returned as is.
+ * @internal
+ */
 export function squareRun(
   logits: (x: tf.Tensor) => tf.Tensor,
   x: tf.Tensor,

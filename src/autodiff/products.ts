@@ -12,7 +12,10 @@ import { ValueError, fail } from '../errors';
 /** A batched function: x[B, ...] ↦ y[B, ...], sample b of y depending only on sample b of x. */
 export type BatchFunction = (x: tf.Tensor) => tf.Tensor;
 
-/** Checks a function and its input batch x[B, ...] (a tensor of rank ≥ 1); `where` is the public name. */
+/**
+ * Checks a function and its input batch x[B, ...] (a tensor of rank ≥ 1); `where` is the public name.
+ * @internal
+ */
 export function checkBatchInput(where: string, f: unknown, x: unknown, parameter = 'f'): void {
   if (typeof f !== 'function') fail(where, parameter, 'must be a function of a batch x[B, ...]', f);
   if (!(x instanceof tf.Tensor) || x.rank < 1)

@@ -195,6 +195,7 @@ let registered = false;
 /**
  * Registers `file://` save and load routers unless another handler (tfjs-node) already serves them; idempotent, and
  * turns the router back on after `unregisterFileRouter()`.
+ * @internal
  */
 export function registerFileRouter(): void {
   const hasFs =
@@ -209,7 +210,10 @@ export function registerFileRouter(): void {
   registered = routing = true;
 }
 
-/** Turns the `file://` router off: `file://` URLs then reach only the other registered routers (or none). */
+/**
+ * Turns the `file://` router off: `file://` URLs then reach only the other registered routers (or none).
+ * @internal
+ */
 export function unregisterFileRouter(): void {
   routing = false;
 }

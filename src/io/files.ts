@@ -9,6 +9,7 @@ import { Fs, Path, WHERE } from './node_builtins';
 /**
  * Reads exactly `size` bytes of the regular file `real` into `into` at `offset` (one open, no symlink followed);
  * refuses a file whose size changed since it was measured.
+ * @internal
  */
 export function readExactly(
   fs: Fs,
@@ -65,6 +66,7 @@ function writeNew(fs: Fs, p: string, data: Uint8Array): void {
  * Saves `files` (name → bytes) into `folder`: all to temp files first, then renamed over their names in order. On
  * an error nothing is left behind: temps are removed, and files already renamed are put back (from hard-link
  * backups of the previous files) or removed when there was none.
+ * @internal
  */
 export function writeAtomically(
   fs: Fs,

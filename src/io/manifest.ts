@@ -11,7 +11,10 @@ import { WHERE } from './node_builtins';
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
 const QUANTIZED_BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
 
-/** The largest model.json the handler reads (its size is checked before reading). */
+/**
+ * The largest model.json the handler reads (its size is checked before reading).
+ * @internal
+ */
 export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -28,7 +31,10 @@ const OPTIONAL: Record<string, 'string' | 'object' | 'string or null'> = {
   initializerSignature: 'object',
 };
 
-/** Parses and checks a model.json text; `file` names it in messages. */
+/**
+ * Parses and checks a model.json text; `file` names it in messages.
+ * @internal
+ */
 export function parseModelJson(text: string, file: string): tf.io.ModelJSON {
   let json: unknown;
   try {
@@ -39,7 +45,10 @@ export function parseModelJson(text: string, file: string): tf.io.ModelJSON {
   return checkModelJson(json, file);
 }
 
-/** Checks the fields tfjs reads from a model.json; every message names the field (e.g. weightsManifest[0].paths). */
+/**
+ * Checks the fields tfjs reads from a model.json; every message names the field (e.g. weightsManifest[0].paths).
+ * @internal
+ */
 export function checkModelJson(json: unknown, file: string): tf.io.ModelJSON {
   const field = (name: string) => `${name} of ${file}`;
   if (!isObject(json)) fail(WHERE, file, 'must hold a JSON object with modelTopology and weightsManifest', json);
@@ -104,12 +113,15 @@ function checkSpec(spec: unknown, at: string, file: string): void {
 }
 
 /** Bytes of one checked spec: Π shape · bytes per stored value. */
-export function specByteLength(spec: tf.io.WeightsManifestEntry): number {
+function specByteLength(spec: tf.io.WeightsManifestEntry): number {
   const elements = spec.shape.reduce((a, d) => a * d, 1);
   return elements * (spec.quantization != null ? QUANTIZED_BYTES[spec.quantization.dtype] : DTYPE_BYTES[spec.dtype]);
 }
 
-/** Bytes a checked group's weights need (may exceed 2^53 only for absurd manifests, refused by the size match). */
+/**
+ * Bytes a checked group's weights need (may exceed 2^53 only for absurd manifests, refused by the size match).
+ * @internal
+ */
 export function groupByteLength(group: tf.io.WeightsManifestConfig[number]): number {
   return group.weights.reduce((total, spec) => total + specByteLength(spec), 0);
 }

@@ -4,11 +4,14 @@
  */
 import { ValueError } from '../errors';
 
-/** The public name in every message of the file handler. */
+/**
+ * The public name in every message of the file handler.
+ * @internal
+ */
 export const WHERE = 'jr.io.fileSystem';
 
 /** The Node.js versions that have `process.getBuiltinModule` (package.json `engines.node` says the same). */
-export const NODE_NEEDED = 'Node.js ≥ 20.16 (on 22.x: ≥ 22.3)';
+const NODE_NEEDED = 'Node.js ≥ 20.16 (on 22.x: ≥ 22.3)';
 
 export interface Stats {
   size: number;
@@ -50,7 +53,10 @@ interface NodeProcess {
   getBuiltinModule?: (id: string) => unknown;
 }
 
-/** `fs` and `path`, or a ValueError naming the Node.js version needed and the one running. */
+/**
+ * `fs` and `path`, or a ValueError naming the Node.js version needed and the one running.
+ * @internal
+ */
 export function nodeBuiltins(): { fs: Fs; path: Path } {
   const proc = (globalThis as { process?: NodeProcess }).process;
   const getBuiltinModule = proc?.getBuiltinModule;

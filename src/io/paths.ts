@@ -7,11 +7,12 @@ import { fail } from '../errors';
 import { Fs, Path, WHERE } from './node_builtins';
 
 /** The model file name when the user names a folder (tfjs-node's name). */
-export const MODEL_FILE = 'model.json';
+const MODEL_FILE = 'model.json';
 
 /**
  * The path the user typed, checked: `'dir'`, `'file://dir'`, `'file:///abs/dir'`, `'dir/model.json'`; returned
  * without `file://` and trailing slashes.
+ * @internal
  */
 export function checkDirectory(directory: unknown): string {
   const rule = 'must be a non-empty string: a folder, a path ending in .json, or a file:// URL of either';
@@ -44,6 +45,7 @@ export interface Location {
  * A path ending in `.json` names the model file and its folder is the folder (tfjs-node's form); any other path is
  * the folder and the model file is model.json. Weights are saved as weights.bin (for model.json) or
  * `<name>.weights.bin` (for `<name>.json`).
+ * @internal
  */
 export function locate(path: Path, checked: string): Location {
   const namesFile = /\.json$/i.test(checked);
@@ -54,7 +56,7 @@ export function locate(path: Path, checked: string): Location {
 }
 
 /** Whether `p` lies strictly under `root` (both absolute, symlinks already resolved). */
-export function isInside(path: Path, root: string, p: string): boolean {
+function isInside(path: Path, root: string, p: string): boolean {
   const rel = path.relative(root, p);
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
@@ -62,6 +64,7 @@ export function isInside(path: Path, root: string, p: string): boolean {
 /**
  * A manifest path checked without touching the disk: relative, no scheme, no NUL, no backslash, and inside the
  * folder after `.` and `..` are applied. Returns its segments.
+ * @internal
  */
 export function checkManifestPath(value: unknown, field: string): string[] {
   if (typeof value !== 'string' || value.length === 0) {
@@ -84,6 +87,7 @@ export function checkManifestPath(value: unknown, field: string): string[] {
 /**
  * The real path of `segments` under `realFolder`, refused unless it exists, is a regular file and lies inside
  * `realFolder` after symlinks are resolved. Nothing is opened.
+ * @internal
  */
 export function resolveInside(
   fs: Fs,

@@ -35,7 +35,10 @@ export type BatchData =
     }
   | DatasetLike;
 
-/** Checks `data`: undefined, `{x, y}` tensors with the same batch size ≥ 1, or a dataset (an `iterator()` method). */
+/**
+ * Checks `data`: undefined, `{x, y}` tensors with the same batch size ≥ 1, or a dataset (an `iterator()` method).
+ * @internal
+ */
 export function checkData(where: string, data: unknown): BatchData | undefined {
   if (data === undefined) return undefined;
   const rule = 'must be {x, y} tensors with the same number of samples, or a tf.data.Dataset of {xs, ys}';
@@ -58,7 +61,10 @@ export function checkData(where: string, data: unknown): BatchData | undefined {
   return data as { x: tf.Tensor; y: tf.Tensor };
 }
 
-/** Draws mini-batches from `data`; `seed` is the seed of the next draw from tensors. */
+/**
+ * Draws mini-batches from `data`; `seed` is the seed of the next draw from tensors.
+ * @internal
+ */
 export class BatchSampler {
   private iterator: Awaited<ReturnType<DatasetLike['iterator']>> | null = null;
 

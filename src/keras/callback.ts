@@ -30,7 +30,7 @@ const CALLBACK = 'jr.callbacks.regularization';
 const CALLBACK_OPTIONS = ['regularizer', 'data', 'batchSize', 'loss', 'stopOnNonFinite', 'seed'] as const;
 
 /** The key of the callback's own regularizer in the logs. */
-export const NETWORK_KEY = 'network';
+const NETWORK_KEY = 'network';
 /** Where a model remembers the callback whose network penalty its loss closure computes. */
 const NETWORK_LOSS = Symbol('tfjs-jacobian-reg network loss');
 

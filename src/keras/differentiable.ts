@@ -7,7 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { ValueError } from '../errors';
 
 /** Layer class name → why no input derivative of the order the penalties use exists. */
-export const NON_DIFFERENTIABLE_LAYERS: Readonly<Record<string, string>> = {
+const NON_DIFFERENTIABLE_LAYERS: Readonly<Record<string, string>> = {
   Embedding: 'its input is integer indices: a table lookup has no derivative w.r.t. its input',
   CategoryEncoding: 'its input is integer categories: a one-hot / count encoding has no derivative w.r.t. its input',
   MaxPooling3D:
@@ -30,9 +30,7 @@ type Node = tfl.layers.Layer & {
 };
 
 /** The first layer (depth first, through nested models and wrappers) without an input derivative, with the reason. */
-export function findNonDifferentiable(
-  layerOrModel: tfl.layers.Layer,
-): { layer: tfl.layers.Layer; reason: string } | null {
+function findNonDifferentiable(layerOrModel: tfl.layers.Layer): { layer: tfl.layers.Layer; reason: string } | null {
   const visit = (l: Node): { layer: tfl.layers.Layer; reason: string } | null => {
     const reason = NON_DIFFERENTIABLE_LAYERS[l.getClassName()];
     if (reason != null) return { layer: l, reason };
@@ -63,6 +61,7 @@ export function findNonDifferentiable(
  * CategoryEncoding, 3-D pooling, CenterCrop, a dilated convolution, or a non-float32 model input), and why. `where` is the public entry point that
  * asks for the derivative, e.g. 'jr.layers.regularized'.
  * @throws ValueError
+ * @internal
  */
 export function requireDifferentiable(where: string, layerOrModel: tfl.layers.Layer): void {
   const found = findNonDifferentiable(layerOrModel);

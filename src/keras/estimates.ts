@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 /** Estimates keyed like the logs: `<prefix>_sigma`, `<prefix>_penalty`, `<prefix>_above_bound`. */
 export type Estimates = Record<string, number>;
 
+/** @internal */
 export class PendingEstimates {
   private readonly pending = new Map<string, tf.Tensor>();
   private readonly values: Estimates = {};

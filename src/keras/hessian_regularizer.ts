@@ -8,7 +8,7 @@ import { DerivativeRegularizerArgs, REGULARIZER_OPTIONS, configArgs } from './re
 
 /** What the Hessian is of: the per-sample sum or mean of the outputs (in-graph), or the training loss (callback). */
 export type HessianScalar = 'sum' | 'mean' | 'loss';
-export const HESSIAN_SCALARS: readonly HessianScalar[] = ['sum', 'mean', 'loss'];
+const HESSIAN_SCALARS: readonly HessianScalar[] = ['sum', 'mean', 'loss'];
 
 /** Constructor args of {@link HessianRegularizer}: {@link DerivativeRegularizerArgs} plus the scalar s. */
 export interface HessianRegularizerArgs extends DerivativeRegularizerArgs {

@@ -17,7 +17,7 @@ export type PerSampleLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
  * indices ([B] or [B, 1]), as in `sparseCategoricalCrossentropy`. (`tf.logSoftmax` has no gradient beyond first
  * order; z − logSumExp(z) has.)
  */
-export function crossEntropyOfLogits(sparse: boolean): PerSampleLoss {
+function crossEntropyOfLogits(sparse: boolean): PerSampleLoss {
   return (yTrue, z) =>
     tf.tidy(() => {
       const classes = z.shape[z.rank - 1];
@@ -44,6 +44,7 @@ function compiledCrossEntropy(model: tfl.LayersModel): 'categorical' | 'sparse' 
  * The loss of a 'loss' Hessian for a compiled model: cross-entropy of its logits with x ↦ z as `prediction` when
  * the model ends in softmax and was compiled with (sparse) categorical cross-entropy; otherwise `compiledLoss` on
  * the model's output (prediction null).
+ * @internal
  */
 export function exactLoss(
   model: tfl.LayersModel,

@@ -4,7 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Guards `optimizer.applyGradients`; returns the function that restores the original. */
+/**
+ * Guards `optimizer.applyGradients`; returns the function that restores the original.
+ * @internal
+ */
 export function guardOptimizer(optimizer: tf.Optimizer, onSkip: () => void): () => void {
   const original = optimizer.applyGradients;
   optimizer.applyGradients = (grads: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>) => {

@@ -11,14 +11,9 @@ import { BatchFunction } from '../autodiff/products';
 import { ValueError, checkBoolean, checkInteger, checkOneOf, fail } from '../errors';
 import { LinearOperator } from '../linalg/operator';
 import { METHODS, Method } from '../linalg/spectral_norm';
-import {
-  TARGETS,
-  TARGET_RULE,
-  TargetName,
-  UserOperator,
-  checkUserOperator,
-  requireSquare,
-} from '../linalg/targets/index';
+import { TARGETS, TARGET_RULE, TargetName } from '../linalg/targets/index';
+import { requireSquare } from '../linalg/targets/target';
+import { UserOperator, checkUserOperator } from '../linalg/targets/user';
 import { DerivativePenalty, operatorPenalty } from '../penalty/derivative';
 import { checkBound } from '../penalty/spectral';
 import {

@@ -65,7 +65,10 @@ export interface RegularizerContext {
   step: number;
 }
 
-/** The options of {@link DerivativeRegularizerArgs}. */
+/**
+ * The options of {@link DerivativeRegularizerArgs}.
+ * @internal
+ */
 export const REGULARIZER_OPTIONS: readonly string[] = [
   'weight',
   'target',
@@ -80,6 +83,7 @@ export const REGULARIZER_OPTIONS: readonly string[] = [
 /**
  * The constructor's options from what the user passed: a number is the weight (Keras' habit,
  * `tf.regularizers.l2(0.01)`); an options object may hold only `known` keys.
+ * @internal
  */
 export function regularizerArgs(where: string, args: unknown, known: readonly string[]): DerivativeRegularizerArgs {
   if (typeof args === 'number') return { weight: args };
@@ -93,6 +97,7 @@ export function regularizerArgs(where: string, args: unknown, known: readonly st
 
 /**
  * Checks `penalty`'s arguments and fills the context in: epoch and step default to 0.
+ * @internal
  */
 export function penaltyContext(
   where: string,
@@ -123,6 +128,7 @@ export function penaltyContext(
 /**
  * Constructor args from a (possibly loaded) config: a plain object (a number or null is refused here, where the
  * constructor would take a number as the weight), without tfjs' `customObjects` key.
+ * @internal
  */
 export function configArgs(where: string, config: tf.serialization.ConfigDict): DerivativeRegularizerArgs {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {

@@ -22,6 +22,7 @@ const SCHEDULE_RULE =
 /**
  * The schedule's value at `epoch` (0-based).
  * @throws ValueError when the schedule is malformed or `epoch` is not a finite number ≥ 0.
+ * @internal
  */
 export function scheduleValue(schedule: Schedule, epoch: number): number {
   checkNumber('jr.scheduleValue', 'epoch', epoch, { min: 0 });
@@ -36,6 +37,7 @@ export function scheduleValue(schedule: Schedule, epoch: number): number {
  * Checks a schedule named `parameter` of the entry point `where`: a number, or boundaries that increase from 0 on
  * and values.length = boundaries.length + 1 (no other keys); every value passes `check`, which returns the rule it
  * breaks or null. Errors read "<where>: <parameter>[.values[i]] <rule>; got <value>."
+ * @internal
  */
 export function validateSchedule(
   where: string,

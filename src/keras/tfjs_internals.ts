@@ -16,13 +16,14 @@ function registered(className: string): unknown {
   return entry[0];
 }
 
-/** tfjs-layers' `Wrapper` base class (the parent of `TimeDistributed`). */
+/** tfjs-layers' `Wrapper` base class (the parent of `TimeDistributed`); `Regularized` extends it. */
 export const Wrapper = Object.getPrototypeOf(registered('TimeDistributed')) as typeof WrapperType;
 
 /**
  * Deserializes `{className, config}` with a class registered in tfjs' serialization map; `where` and `parameter`
  * name the entry in errors.
  * @throws ValueError when `value` is not `{className: string, config: object}` or the class is not registered.
+ * @internal
  */
 export function deserializeRegistered<T>(
   value: { className: string; config: tf.serialization.ConfigDict },
@@ -49,7 +50,10 @@ export function deserializeRegistered<T>(
   return fromConfig(cls, config as tf.serialization.ConfigDict) as unknown as T;
 }
 
-/** The single tensor of a layer's inputs / outputs; `where` names the caller in the error for a list of several. */
+/**
+ * The single tensor of a layer's inputs / outputs; `where` names the caller in the error for a list of several.
+ * @internal
+ */
 export function single(x: tf.Tensor | tf.Tensor[], where = 'tfjs-jacobian-reg'): tf.Tensor {
   if (Array.isArray(x)) {
     if (x.length !== 1)

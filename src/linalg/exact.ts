@@ -4,6 +4,7 @@ import { symmetricEigen, topIndex } from './symmetric_eigen';
 /**
  * Exact top eigenpair of small dense symmetric matrices S[B, d, d] (float64 Jacobi on the host): the reference
  * the estimators are compared with. `which` as in Lanczos.
+ * @internal
  */
 export function exactTopEigen(
   s: tf.Tensor3D,

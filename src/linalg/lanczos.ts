@@ -48,7 +48,10 @@ export interface RitzPair {
   residual: number;
 }
 
-/** Top Ritz pair of the tridiagonal (α, β): θ, its coefficients s in the Lanczos basis, and residual β_k |s_k|. */
+/**
+ * Top Ritz pair of the tridiagonal (α, β): θ, its coefficients s in the Lanczos basis, and residual β_k |s_k|.
+ * @internal
+ */
 export function topRitzPair(alphas: number[], betas: number[], which: Which): RitzPair {
   const k = alphas.length;
   const t = alphas.map((a, i) =>

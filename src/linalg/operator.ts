@@ -42,6 +42,7 @@ export interface OperatorProducts {
  * [B, ...inShape]. `name` (a public name, e.g. 'jr.userTarget') starts every error and `label` (e.g. 'target.')
  * prefixes the product's name in it.
  * @throws ValueError from a product whose operand or result has another shape.
+ * @internal
  */
 export function makeOperator(
   name: string,
@@ -73,7 +74,7 @@ export function makeOperator(
  * Checks that `t` is a tensor of shape `expected`: "<where>: <what> must be a tensor of shape [2, 3] (batch and inShape); got
  * shape [2, 4]." (`verb` 'return' reads "must return a tensor of shape").
  */
-export function checkShape(
+function checkShape(
   where: string,
   what: string,
   t: unknown,
@@ -93,6 +94,7 @@ export function checkShape(
 /**
  * Checks a user-made operator's fields: batchSize an integer ≥ 1, inShape / outShape arrays of integers ≥ 1,
  * symmetric true or false, matvec / rmatvec / dispose functions.
+ * @internal
  */
 export function checkOperator(where: string, op: unknown, parameter = 'operator'): LinearOperator {
   if (op === null || typeof op !== 'object') {
@@ -118,7 +120,10 @@ export function checkOperator(where: string, op: unknown, parameter = 'operator'
   return op as LinearOperator;
 }
 
-/** `op` with every product checked (see {@link makeOperator}), after checking its fields; for operators from users. */
+/**
+ * `op` with every product checked (see {@link makeOperator}), after checking its fields; for operators from users.
+ * @internal
+ */
 export function checkedOperator(where: string, op: unknown, parameter = 'operator'): LinearOperator {
   const o = checkOperator(where, op, parameter);
   const products = {
@@ -130,20 +135,30 @@ export function checkedOperator(where: string, op: unknown, parameter = 'operato
   return makeOperator(where, o, products, `${parameter}.`);
 }
 
-/** Number of elements of a per-sample shape. */
+/**
+ * Number of elements of a per-sample shape.
+ * @internal
+ */
 export function sizeOf(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Whether m = n, as the square-only targets (identity, transpose, rowSumDiagonal) require. */
+/**
+ * Whether m = n, as the square-only targets (identity, transpose, rowSumDiagonal) require.
+ * @internal
+ */
 export function isSquare(op: Pick<LinearOperator, 'inShape' | 'outShape'>): boolean {
   return sizeOf(op.inShape) === sizeOf(op.outShape);
 }
 
-/** The products of `op` on flattened per-sample vectors: [B, n] → [B, m] and [B, m] → [B, n]. */
+/**
+ * The products of `op` on flattened per-sample vectors: [B, n] → [B, m] and [B, m] → [B, n].
+ * @internal
+ */
 export function flatMatvec(op: LinearOperator, v: tf.Tensor): tf.Tensor2D {
   return tf.reshape(op.matvec(tf.reshape(v, [op.batchSize, ...op.inShape])), [op.batchSize, -1]);
 }
+/** @internal */
 export function flatRmatvec(op: LinearOperator, u: tf.Tensor): tf.Tensor2D {
   return tf.reshape(op.rmatvec(tf.reshape(u, [op.batchSize, ...op.outShape])), [op.batchSize, -1]);
 }

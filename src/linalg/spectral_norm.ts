@@ -45,25 +45,31 @@ export interface SpectralNormEstimate {
   sigma: tf.Tensor1D;
   /** Per sample p vectors [B, p, d] in `space`: p = 1 unit vector, or p random projections for 'hutchinson'. */
   vectors: tf.Tensor3D;
-  /** The space the estimate ran in (see {@link chooseSpace}). */
+  /** The space the estimate ran in: M itself when symmetric, else the smaller of output (MMᵀ) and input (MᵀM). */
   space: Space;
   /** Products made with M or Mᵀ (a Gram product counts two). */
   products: number;
 }
 
-/** Symmetric M: itself; otherwise the smaller of the output (m) and input (n) space. */
+/**
+ * Symmetric M: itself; otherwise the smaller of the output (m) and input (n) space.
+ * @internal
+ */
 export function chooseSpace(m: LinearOperator): Space {
   if (m.symmetric) return 'self';
   return sizeOf(m.outShape) <= sizeOf(m.inShape) ? 'output' : 'input';
 }
 
-/** The penalty product of a vector v[B, d] in `space`: Mᵀv (output space) or Mv (input space, self). */
+/**
+ * The penalty product of a vector v[B, d] in `space`: Mᵀv (output space) or Mv (input space, self).
+ * @internal
+ */
 export function project(m: LinearOperator, space: Space, v: tf.Tensor): tf.Tensor2D {
   return space === 'output' ? flatRmatvec(m, v) : flatMatvec(m, v);
 }
 
 /** S v for the operator the estimate runs on: MMᵀv (output), MᵀMv (input) or Mv (self); flat [B, d]. */
-export function gramProduct(m: LinearOperator, space: Space, v: tf.Tensor2D): tf.Tensor2D {
+function gramProduct(m: LinearOperator, space: Space, v: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     if (space === 'self') return flatMatvec(m, v);
     return space === 'output' ? flatMatvec(m, flatRmatvec(m, v)) : flatRmatvec(m, flatMatvec(m, v));
@@ -71,15 +77,19 @@ export function gramProduct(m: LinearOperator, space: Space, v: tf.Tensor2D): tf
 }
 
 /** Dimension d of the space the estimate runs in. */
-export function spaceDim(m: LinearOperator, space: Space): number {
+function spaceDim(m: LinearOperator, space: Space): number {
   return sizeOf(space === 'output' ? m.outShape : m.inShape);
 }
 
-/** The keys of {@link SpectralNormOptions}. */
+/**
+ * The keys of {@link SpectralNormOptions}.
+ * @internal
+ */
 export const SPECTRAL_NORM_OPTIONS = ['method', 'iterations', 'seed', 'tol', 'reorthogonalize'] as const;
 /**
  * Checks the values of the estimator's options, naming `where` (a public name) in errors: method one of
  * {@link METHODS}, iterations an integer ≥ 1, seed an integer, tol a finite number ≥ 0, reorthogonalize a boolean.
+ * @internal
  */
 export function checkSpectralNormOptions(where: string, options: SpectralNormOptions): void {
   const { method, iterations, seed, tol, reorthogonalize } = options;
@@ -165,6 +175,7 @@ export function estimateSpectralNorm(
 /**
  * p Hutchinson projections per sample in the estimate's space, [B, p, d]: vᵢ ~ N(0, I)/√p, so that
  * E Σᵢ ‖Mᵀvᵢ‖² = ‖M‖²_F (Hoffman et al. 2019).
+ * @internal
  */
 export function randomProjections(m: LinearOperator, count: number, seed?: number): tf.Tensor3D {
   checkInteger('jr.randomProjections', 'count', count, 1);

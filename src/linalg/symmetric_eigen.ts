@@ -9,6 +9,7 @@ export interface EigenPairs {
 /**
  * Eigen-decomposition of a small dense symmetric matrix in float64 on the host (cyclic Jacobi rotations).
  * Used for Lanczos' tridiagonal matrices and for the exact reference; sizes are tens, not thousands.
+ * @internal
  */
 export function symmetricEigen(matrix: number[][]): EigenPairs {
   const n = matrix.length;
@@ -54,7 +55,10 @@ export function symmetricEigen(matrix: number[][]): EigenPairs {
 /** Which end of the spectrum: the largest eigenvalue (a Gram matrix), or the largest |λ| (a symmetric M). */
 export type Which = 'largest' | 'largestMagnitude';
 
-/** Index of the top eigenvalue by `which`. */
+/**
+ * Index of the top eigenvalue by `which`.
+ * @internal
+ */
 export function topIndex(values: number[], which: Which): number {
   const key = (x: number) => (which === 'largest' ? x : Math.abs(x));
   let best = 0;

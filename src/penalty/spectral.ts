@@ -14,7 +14,10 @@ export interface PenaltyOptions {
   bound?: number | null;
 }
 
-/** Checks a bound: a finite number ≥ 0, or null / undefined (no bound); returns it or null. */
+/**
+ * Checks a bound: a finite number ≥ 0, or null / undefined (no bound); returns it or null.
+ * @internal
+ */
 export function checkBound(where: string, value: unknown): number | null {
   if (value == null) return null;
   if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
@@ -23,7 +26,10 @@ export function checkBound(where: string, value: unknown): number | null {
   return value as number;
 }
 
-/** Per sample [B]: s_b = Σᵢ ‖v_{b,i}ᵀ M_b‖² (output space; ‖M_b v_{b,i}‖² in input space), vectors held fixed. */
+/**
+ * Per sample [B]: s_b = Σᵢ ‖v_{b,i}ᵀ M_b‖² (output space; ‖M_b v_{b,i}‖² in input space), vectors held fixed.
+ * @internal
+ */
 export function projectedSquares(
   m: LinearOperator,
   estimate: Pick<SpectralNormEstimate, 'vectors' | 'space'>,
@@ -40,6 +46,7 @@ export function projectedSquares(
  * From the per-sample squares q_b = s_b²: mean_b q_b, or mean_b √(q_b + 1e-12) with `squared: false`; with a bound
  * L, mean_b max(0, s_b − L)² (or mean_b max(0, s_b − L)), s_b = √max(q_b, 1e-30): exact down to the tiny σ of a
  * confident classifier's loss Hessian (~1e-9), with a finite gradient at q_b = 0.
+ * @internal
  */
 export function meanPenalty(squares: tf.Tensor1D, options: PenaltyOptions = {}): tf.Scalar {
   const { squared = true, bound = null } = options;

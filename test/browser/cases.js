@@ -1,5 +1,5 @@
 /**
- * The gradient matrix for the browser checks: tiny seeded models (the same builders as test/autodiff/ and
+ * The gradient matrix for the browser checks: tiny seeded models (the same builders as test/autodiff/gradients/, test/keras/differentiable/ and
  * test/helpers/layer_matrix.ts: tanh dense layers around the layer under test, so the Hessian is not zero).
  * `ci: true` marks the subset run by test/e2e/backends.e2e.ts; `?suite=full` runs all of them.
  * Exposes window.jrCases = [{name, inputShape, build, piecewise, ci}].
@@ -158,7 +158,7 @@
     c('gru (returnSequences)', [3, 2], () => [L.gru({ units: 2, returnSequences: true, ...rnnInit(1) })]),
   );
 
-  /** x[3] → two tanh branches → merge → dense(2, tanh) (test/autodiff/layers_merge.test.ts). */
+  /** x[3] → two tanh branches → merge → dense(2, tanh) (test/keras/differentiable/merge.test.ts). */
   const mergeModel = (merge) => () => {
     const input = tf.input({ shape: [3] });
     const a = dense(3, 1).apply(input);

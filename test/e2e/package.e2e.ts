@@ -51,6 +51,52 @@ console.log(JSON.stringify({
 }));
 `;
 
+/** The package's public names at run time (the same from import and require); everything else is internal. */
+const PUBLIC_API = [
+  'DerivativeRegularizer',
+  'GRADIENT_FIXES',
+  'HessianRegularizer',
+  'JacobianRegularizer',
+  'MAX_ITERATIONS',
+  'METHODS',
+  'RegularizationCallback',
+  'Regularized',
+  'ValueError',
+  'WASM_KERNELS',
+  'attacks',
+  'callbacks',
+  'dense',
+  'difference',
+  'estimateSpectralNorm',
+  'fileSystem',
+  'findRegularized',
+  'gradient',
+  'hessianOperator',
+  'hessianPenalty',
+  'hvp',
+  'identityTarget',
+  'io',
+  'jacobianOperator',
+  'jacobianPenalty',
+  'jvp',
+  'lanczos',
+  'layers',
+  'linearizedJacobian',
+  'logitsOf',
+  'noGradient',
+  'operatorPenalty',
+  'powerIteration',
+  'register',
+  'regularizers',
+  'rowSumDiagonalTarget',
+  'spectralPenalty',
+  'transposeTarget',
+  'unregister',
+  'userTarget',
+  'vjp',
+  'zeroTarget',
+];
+
 describe('the packed tarball in a fresh consumer', () => {
   let work: string;
   let consumer: string;
@@ -104,11 +150,40 @@ describe('the packed tarball in a fresh consumer', () => {
     expect(out.esmFile).not.toBe(out.cjsFile);
     // Two builds were loaded (distinct classes), with the same public API.
     expect(out.sameClass).toBe(false);
-    expect(out.esmKeys.length).toBeGreaterThan(40);
+    expect(out.esmKeys).toEqual(PUBLIC_API);
     expect(out.esmKeys).toEqual(out.cjsKeys);
     const oracle = [1.5, -2, 3.25].map((v) => 2 * v);
     expect(out.esmGrad).toEqual(oracle);
     expect(out.cjsGrad).toEqual(oracle);
+  });
+
+  test("the package's own .d.ts files type-check (stripInternal leaves no dangling reference)", () => {
+    fs.writeFileSync(
+      path.join(consumer, 'all.mts'),
+      `import * as jr from '${NAME}';\nexport const m: number = jr.MAX_ITERATIONS;\n`,
+    );
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2020'];
+    let diagnostics = '';
+    try {
+      run(
+        process.execPath,
+        [tsc, ...args, '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), 'all.mts'],
+        consumer,
+      );
+    } catch (error) {
+      diagnostics = String((error as { stdout?: string }).stdout);
+    }
+    // Without --skipLibCheck tsc checks every .d.ts it loads; tfjs' own have errors of their own, ours must have none.
+    const ours = diagnostics.split('\n').filter((line) => line.includes(`node_modules/${NAME}/`));
+    expect(ours).toEqual([]);
+    // The internal helpers are gone from the declarations.
+    const lanczos = fs.readFileSync(
+      path.join(consumer, 'node_modules', NAME, 'dist', 'esm', 'linalg', 'lanczos.d.ts'),
+      'utf8',
+    );
+    expect(lanczos).toContain('export declare function lanczos(');
+    expect(lanczos).not.toContain('topRitzPair(');
   });
 
   test('the bundle keeps @tensorflow/* external (one tfjs-core instance with the app)', () => {

@@ -1,16 +1,15 @@
 /**
- * The layer matrix: for every case × backend (cpu, wasm) × order (2: Jacobian penalty, 3: Hessian penalty), the
- * weight gradient of the package's penalty against central differences (see penalty_gradcheck.ts).
+ * The layer matrix: for every case × backend (BACKENDS, backends.ts) × order (2: Jacobian penalty, 3: Hessian
+ * penalty), the weight gradient of the package's penalty against central differences (see penalty_gradcheck.ts).
  */
 import { appendFileSync } from 'fs';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as jr from '../../src';
+import { describeEachBackend } from './backends';
 import { seededNormal, trainableVariables } from './gradcheck';
 import { Order, checkWeightGradient, packagePenalty } from './penalty_gradcheck';
 
-export const BACKENDS = ['cpu', 'wasm'] as const;
 export const ORDERS: readonly Order[] = [2, 3];
 /** Relative error accepted (float32 central differences with h = 5e-3 measure ~1e-4 on smooth cases). */
 export const TOL = 0.02;
@@ -48,15 +47,11 @@ export interface MatrixCase {
  * MATRIX_LOG=file set, each check's numbers are appended to that file as a JSON line.
  */
 export function describeMatrix(title: string, cases: MatrixCase[]): void {
-  afterAll(async () => {
-    await tf.setBackend('cpu');
-  });
-  describe.each(BACKENDS)(`${title} on %s`, (backend) => {
+  describeEachBackend(title, (backend) => {
     describe.each(cases)('$name', (c) => {
       let model: tfl.LayersModel;
       let x: tf.Tensor;
-      beforeAll(async () => {
-        await tf.setBackend(backend);
+      beforeAll(() => {
         model = c.build();
         x = seededNormal([2, ...c.inputShape], 17);
       });

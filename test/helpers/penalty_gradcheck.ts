@@ -1,5 +1,5 @@
 /**
- * Weight-gradient checks of the package's own penalties, for the layer matrix (test/autodiff/layers_*.test.ts).
+ * Weight-gradient checks of the package's own penalties, for the layer matrix (test/keras/differentiable/*.test.ts).
  *
  *   order 2: P(W) = jr.regularizers.jacobian(...).penalty(model, x)  = mean_b Σᵢ ‖(J_b)ᵀ uᵢ‖²  (or ‖J_b uᵢ‖²)
  *   order 3: Q(W) = jr.regularizers.hessian({scalar: 'sum'}).penalty(model, x) = mean_b Σᵢ ‖H_b uᵢ‖²

@@ -36,7 +36,7 @@ describe('the callback regularizes the whole network on labelled data', () => {
     await callback.onBatchBegin();
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const modelLosses = () => tf.addN(model.calculateLosses()) as tf.Scalar;
-    // The expected value and gradient, from the core penalty (checked against finite differences in test/penalty.test.ts).
+    // The expected value and gradient, from the core penalty (checked against finite differences in test/penalty/derivative/gradient.test.ts).
     const loss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tfl.metrics.categoricalCrossentropy(yTrue, yPred);
     const expected = () =>
       tf.mul(

@@ -8,6 +8,7 @@ export type Target = (a: LinearOperator) => LinearOperator;
  * Throws unless A is square (m = n): identity, transpose and rowSumDiagonal targets need it. `where` is the public
  * name that starts the message.
  * @throws ValueError naming the target and A's size m×n.
+ * @internal
  */
 export function requireSquare(
   a: Pick<LinearOperator, 'inShape' | 'outShape'>,

@@ -19,6 +19,7 @@ const USER_OPERATOR_KEYS = ['matvec', 'rmatvec', 'symmetric'] as const;
 /**
  * Checks a user operator {matvec, rmatvec, symmetric?}: both products functions, symmetric true, false or absent,
  * no other keys. `where` and `parameter` name it in errors.
+ * @internal
  */
 export function checkUserOperator(where: string, t: unknown, parameter = 'target'): UserOperator {
   const rule = 'must be a user operator {matvec(v), rmatvec(u), symmetric?}';

@@ -1,0 +1,54 @@
+/**
+ * What the package's wasm kernels share: tensor and argument types, the composer that runs wasm kernels by name,
+ * and the attribute checks. A composed kernel allocates nothing itself; it calls other wasm kernels and frees their
+ * intermediate outputs.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export type Info = tf.TensorInfo;
+export type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+/**
+ * Runs wasm kernels by name for one composed kernel: `run` keeps each output for disposal, `finish` returns the
+ * last one and frees the others.
+ * @internal
+ */
+export function composer(owner: string, backend: unknown) {
+  const kernels = backend as tf.KernelBackend;
+  const held: Info[] = [];
+  const run = (name: string, inputs: Record<string, Info>, attrs: Record<string, unknown>): Info => {
+    const kernel = tf.getKernel(name, 'wasm');
+    if (kernel == null) throw new Error(`${owner} on wasm (tfjs-jacobian-reg) needs the wasm kernel ${name}.`);
+    const out = kernel.kernelFunc({ inputs, backend: kernels, attrs: attrs as tf.NamedAttrMap }) as Info;
+    held.push(out);
+    return out;
+  };
+  const finish = (result: Info): Info => {
+    held.filter((t) => t !== result).forEach((t) => kernels.disposeData(t.dataId));
+    return result;
+  };
+  return { run, finish };
+}
+
+/**
+ * Zero padding of a rank-n tensor: `pads[i]` = [before, after] of axis i.
+ * @internal
+ */
+export function padAttrs(pads: Array<[number, number]>): Record<string, unknown> {
+  return { paddings: pads, constantValue: 0 };
+}
+
+/** @internal */
+export function requireNHWC(owner: string, dataFormat: unknown): void {
+  if (dataFormat != null && dataFormat !== 'NHWC') {
+    throw new Error(`${owner} on wasm (tfjs-jacobian-reg): only NHWC is supported, got ${String(dataFormat)}.`);
+  }
+}
+
+/** @internal */
+export function requireUnitDilation(owner: string, dilations: unknown): void {
+  const d = (Array.isArray(dilations) ? dilations : [dilations ?? 1, dilations ?? 1]) as number[];
+  if (d.some((v) => v !== 1))
+    throw new Error(`${owner} on wasm (tfjs-jacobian-reg): dilations must be 1, got ${JSON.stringify(dilations)}.`);
+}
