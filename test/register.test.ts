@@ -66,4 +66,13 @@ describe('register / unregister', () => {
     expect(fileHandlers()).toBe(1);
     expect(tf.memory().numTensors).toBe(tensors);
   });
+
+  it('a tfjs bundle loaded after the package re-registers the stock gradients; the next product restores the fixes', () => {
+    const fixedTanh = tf.getGradient('Tanh');
+    // In Node, @tensorflow/tfjs carries its own copy of tfjs' gradient registrations and runs them on load.
+    require('@tensorflow/tfjs');
+    expect(tf.getGradient('Tanh')).not.toBe(fixedTanh);
+    expect(hvpError()).toBeLessThan(1e-5);
+    expect(tf.getGradient('Tanh')).toBe(fixedTanh);
+  });
 });

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError, fail } from '../errors';
+import { ensureGradientFixes } from './gradients/index';
 
 /** A batched function: x[B, ...] ↦ y[B, ...], sample b of y depending only on sample b of x. */
 export type BatchFunction = (x: tf.Tensor) => tf.Tensor;
@@ -41,6 +42,7 @@ function checkSameShape(where: string, parameter: string, t: unknown, expected: 
 export function gradient(s: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor): tf.Tensor {
   if (typeof s !== 'function') fail('jr.gradient', 's', 'must be a function x ↦ scalar', s);
   if (!(x instanceof tf.Tensor)) fail('jr.gradient', 'x', 'must be a tensor', x);
+  ensureGradientFixes(); // every product goes through here
   return tf.grad((xx: tf.Tensor) => {
     const value = s(xx);
     if (!(value instanceof tf.Tensor) || value.size !== 1) {

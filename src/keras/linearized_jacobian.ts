@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { gradient } from '../autodiff/products';
-import { LinearOperator } from '../linalg/operator';
+import { LinearOperator, makeOperator } from '../linalg/operator';
 
 /** Elementwise activations (by tfjs class name): a'(z) is a tensor of z's shape. */
 const ELEMENTWISE = new Set([
@@ -149,13 +149,14 @@ export function linearizedJacobian(layer: tfl.layers.Layer, x: tf.Tensor): Linea
   }
   const shape: number[] = outShape;
   const batchSize = x.shape[0];
-  return {
-    batchSize,
-    inShape: x.shape.slice(1),
-    outShape: shape.slice(1),
-    symmetric: false,
-    matvec: (v) => tf.tidy(() => steps.reduce((t, s) => s.push(t), tf.reshape(v, x.shape))),
-    rmatvec: (u) => tf.tidy(() => steps.reduceRight((g, s) => s.pull(g), tf.reshape(u, shape))),
-    dispose,
-  };
+  return makeOperator(
+    'jr.linearizedJacobian',
+    { batchSize, inShape: x.shape.slice(1), outShape: shape.slice(1) },
+    {
+      symmetric: false,
+      matvec: (v) => tf.tidy(() => steps.reduce((t, s) => s.push(t), tf.reshape(v, x.shape))),
+      rmatvec: (u) => tf.tidy(() => steps.reduceRight((g, s) => s.pull(g), tf.reshape(u, shape))),
+      dispose,
+    },
+  );
 }

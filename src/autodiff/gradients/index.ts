@@ -38,9 +38,10 @@ const CONFIGS: readonly tf.GradConfig[] = [
 /** Kernel names whose gradients `applyGradientFixes()` (re)registers. */
 export const GRADIENT_FIXES: readonly string[] = CONFIGS.map((c) => c.kernelName);
 
-/** While the fixes are applied: per kernel name, the gradient registered before ours (undefined when none was). */
+/** Per kernel name, the gradient ours displaced (undefined when none was registered), until the fixes are removed. */
 const displaced = new Map<string, tf.GradConfig | undefined>();
-let applied = false;
+/** Whether the fixes should be in place: set by apply, cleared by remove. */
+let wanted = false;
 
 /**
  * Puts `config` (or nothing) in the registry under `kernelName`. Unregistering first replaces an entry without the
@@ -52,17 +53,19 @@ function setGradient(kernelName: string, config: tf.GradConfig | undefined): voi
 }
 
 /**
- * Registers the corrected and missing gradients globally, remembering the ones they replace (idempotent; call
- * after importing tfjs-layers, whose import registers the stock gradients that these replace).
+ * Registers the corrected and missing gradients globally where the registry does not hold them, remembering what
+ * they replace. Idempotent; it also restores the fixes after a tfjs bundle loaded later re-registered the stock
+ * gradients (in Node, `@tensorflow/tfjs` carries its own copy of them).
  * @internal
  */
 export function applyGradientFixes(): void {
-  if (applied) return;
+  wanted = true;
   for (const config of CONFIGS) {
-    displaced.set(config.kernelName, tf.getGradient(config.kernelName));
+    const current = tf.getGradient(config.kernelName);
+    if (current === config) continue;
+    if (!displaced.has(config.kernelName)) displaced.set(config.kernelName, current);
     setGradient(config.kernelName, config);
   }
-  applied = true;
 }
 
 /**
@@ -72,10 +75,20 @@ export function applyGradientFixes(): void {
  * @internal
  */
 export function removeGradientFixes(): void {
-  if (!applied) return;
+  wanted = false;
   for (const config of CONFIGS) {
-    if (tf.getGradient(config.kernelName) === config) setGradient(config.kernelName, displaced.get(config.kernelName));
+    if (displaced.has(config.kernelName) && tf.getGradient(config.kernelName) === config) {
+      setGradient(config.kernelName, displaced.get(config.kernelName));
+    }
   }
   displaced.clear();
-  applied = false;
+}
+
+/**
+ * Re-applies the fixes if they should be in place but a tfjs bundle loaded after the package replaced some of them
+ * (40 registry lookups; the products call it, so that import order cannot make a derivative silently wrong).
+ * @internal
+ */
+export function ensureGradientFixes(): void {
+  if (wanted && CONFIGS.some((c) => tf.getGradient(c.kernelName) !== c)) applyGradientFixes();
 }

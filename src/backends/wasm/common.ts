@@ -4,6 +4,7 @@
  * intermediate outputs.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ValueError, fail } from '../../errors';
 
 export type Info = tf.TensorInfo;
 export type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -19,7 +20,11 @@ export function composer(owner: string, backend: unknown) {
   const held: Info[] = [];
   const run = (name: string, inputs: Record<string, Info>, attrs: Record<string, unknown>): Info => {
     const kernel = tf.getKernel(name, 'wasm');
-    if (kernel == null) throw new Error(`${owner} on wasm (tfjs-jacobian-reg) needs the wasm kernel ${name}.`);
+    if (kernel == null) {
+      throw new ValueError(
+        `${owner} on wasm (tfjs-jacobian-reg): the wasm backend lacks the kernel ${name}; use cpu or webgl.`,
+      );
+    }
     const out = kernel.kernelFunc({ inputs, backend: kernels, attrs: attrs as tf.NamedAttrMap }) as Info;
     held.push(out);
     return out;
@@ -39,16 +44,21 @@ export function padAttrs(pads: Array<[number, number]>): Record<string, unknown>
   return { paddings: pads, constantValue: 0 };
 }
 
-/** @internal */
+/**
+ * Refuses a data format other than NHWC: "<owner> on wasm (tfjs-jacobian-reg): dataFormat must be 'NHWC'; got …".
+ * @internal
+ */
 export function requireNHWC(owner: string, dataFormat: unknown): void {
   if (dataFormat != null && dataFormat !== 'NHWC') {
-    throw new Error(`${owner} on wasm (tfjs-jacobian-reg): only NHWC is supported, got ${String(dataFormat)}.`);
+    fail(`${owner} on wasm (tfjs-jacobian-reg)`, 'dataFormat', "must be 'NHWC'", dataFormat);
   }
 }
 
-/** @internal */
+/**
+ * Refuses dilations other than 1: "<owner> on wasm (tfjs-jacobian-reg): dilations must be 1; got …".
+ * @internal
+ */
 export function requireUnitDilation(owner: string, dilations: unknown): void {
   const d = (Array.isArray(dilations) ? dilations : [dilations ?? 1, dilations ?? 1]) as number[];
-  if (d.some((v) => v !== 1))
-    throw new Error(`${owner} on wasm (tfjs-jacobian-reg): dilations must be 1, got ${JSON.stringify(dilations)}.`);
+  if (d.some((v) => v !== 1)) fail(`${owner} on wasm (tfjs-jacobian-reg)`, 'dilations', 'must be 1', dilations);
 }
