@@ -98,12 +98,9 @@ describe('architecture', () => {
       .map((f) => rel(TEST, f))
       .filter((t) => !crossCutting.includes(t) && !elsewhere.test(t))
       .filter((t) => {
-        // test/a/b.test.ts ↔ src/a/b.ts, or test/a/b/<suite>.test.ts ↔ src/a/b.ts (or src/a/b/index.ts).
+        // test/a/b.test.ts ↔ src/a/b.ts, or test/a/b/<suite>.test.ts ↔ src/a/b.ts.
         const base = t.replace(/\.test\.ts$/, '');
-        const parent = path.posix.dirname(base);
-        return ![`${base}.ts`, `${base}/index.ts`, `${parent}.ts`, `${parent}/index.ts`].some((s) =>
-          sources.includes(s),
-        );
+        return ![`${base}.ts`, `${path.posix.dirname(base)}.ts`].some((s) => sources.includes(s));
       });
     expect(misplaced).toEqual([]);
   });

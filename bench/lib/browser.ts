@@ -13,25 +13,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { serveWeb } from '../../scripts/serve-web';
 import { BATCH, PENALTY_WEIGHT, ITERATIONS, log, round } from './common';
 import { DESCRIPTION } from './models';
 import { renderBrowserMarkdown } from './browser_report';
+import { CHROMIUM, CHROMIUM_ARGS, launchChromium } from '../../scripts/chromium';
 
 export const BROWSER_BACKENDS = ['webgl', 'wasm'] as const;
 const ROOT = path.resolve(__dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-sync',
-];
 
 interface Timing {
   ms: number;
@@ -166,14 +156,12 @@ export async function runBrowserBench(
     throw new Error(
       `bench --browser: backends must be among ${BROWSER_BACKENDS.join(', ')}; got ${unknown.join(', ')}.`,
     );
-  if (!fs.existsSync(CHROMIUM))
-    throw new Error(`bench --browser: no Chromium at ${CHROMIUM}; apt-get install -y chromium, or set CHROMIUM_PATH.`);
   const onLine = options.onLine ?? ((line: string) => log(line));
   const dir = buildBenchPage();
   const server = await serveWeb(dir, 0);
   let browser: Browser | null = null;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium('bench --browser');
     const query = (b: string) =>
       new URLSearchParams({
         backend: b,
@@ -218,7 +206,7 @@ export async function browserMain(): Promise<void> {
   const environment = {
     chromium: version,
     chromiumPath: CHROMIUM,
-    flags: ARGS,
+    flags: CHROMIUM_ARGS,
     node: process.version,
     nproc: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',

@@ -9,20 +9,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
+import { launchChromium } from '../../scripts/chromium';
 import { WebServer, serveWeb } from '../../scripts/serve-web';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-sync',
-];
 const ROOT = path.resolve(__dirname, '../..');
 const OUTPUT = path.resolve(__dirname, 'output');
 const SUITE = process.env.BACKENDS_SUITE ?? 'ci';
@@ -72,11 +62,9 @@ describe(`browser backends (${BACKENDS.join(', ')}; suite ${SUITE})`, () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM))
-      throw new Error(`e2e: no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH.`);
     dir = buildPage();
     server = await serveWeb(dir, 0);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium('e2e');
     const page = await browser.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
     if (process.env.BACKENDS_VERBOSE) page.on('console', (m) => console.log(m.text()));

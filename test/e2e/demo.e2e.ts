@@ -10,21 +10,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Browser, Page, chromium } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { buildWeb } from '../../scripts/build-web';
+import { launchChromium } from '../../scripts/chromium';
 import { WebServer, serveWeb } from '../../scripts/serve-web';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-sync',
-];
 const OUTPUT = path.resolve(__dirname, 'output');
 const STEPS = 20;
 const EPSILON = 0.1; // the page's default
@@ -157,9 +147,6 @@ describe('browser demo (demo/web)', () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`e2e: no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH.`);
-    }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jr-web-'));
     buildWeb({ outDir: dir }); // throws "run npm run build first" when dist/ is missing
     // The import-map page: tfjs' ES module and the package's.
@@ -173,7 +160,7 @@ describe('browser demo (demo/web)', () => {
       path.join(dir, 'vendor/tfjs-jacobian-reg.esm.js'),
     );
     server = await serveWeb(dir, 0);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium('e2e');
     page = await browser.newPage({ viewport: { width: 1200, height: 1100 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {
