@@ -3,7 +3,8 @@
  * `register()` is idempotent and `unregister()` undoes what can be undone.
  *
  * - Gradients: re-registers the tfjs gradients listed in `GRADIENT_FIXES` so that second and third order derivatives
- *   are correct (docs/GRADIENT-FIXES.md).
+ *   are correct (docs/GRADIENT-FIXES.md); until `unregister()`, every product puts them back if a tfjs bundle loaded
+ *   later re-registered the stock ones.
  * - wasm kernels: adds the ones the wasm backend lacks, replaces its wrong ones and wraps its slow transposed
  *   products (`WASM_KERNELS`); a wasm backend imported after the package needs `register()` again.
  * - Serialization: registers the package's layer and regularizer classes, so that `tf.loadLayersModel` finds them.

@@ -22,6 +22,12 @@ export function stream(seed: number): () => number {
   };
 }
 
+/** `count` points of [0, 1)^d drawn from `stream(seed)`. */
+export function uniformRows(count: number, d: number, seed: number): Matrix {
+  const r = stream(seed);
+  return Array.from({ length: count }, () => Array.from({ length: d }, () => r()));
+}
+
 /** W[C][D] (row c is w_c) and b[C]. */
 export interface Linear {
   W: Matrix;
@@ -101,4 +107,17 @@ export function randomLinear(c: number, d: number, seed: number): Linear {
 
 export function argmax(v: number[]): number {
   return v.indexOf(Math.max(...v));
+}
+
+/** ∇ₓ CE = Σ_c (p_c − [c = y]) w_c for p = softmax(W x + b). */
+export function ceGradient(m: Linear, x: number[], y: number): number[] {
+  const z = logitsOf(m, x);
+  const p = z.map((v) => Math.exp(v) / z.reduce((s, t) => s + Math.exp(t), 0));
+  return x.map((_, i) => p.reduce((s, pc, c) => s + (pc - (c === y ? 1 : 0)) * m.W[c][i], 0));
+}
+
+/** FGSM's formula: clip(x + ε·sign ∇ₓ CE, 0, 1). */
+export function fgsmOracle(m: Linear, x: number[], y: number, epsilon: number): number[] {
+  const g = ceGradient(m, x, y);
+  return x.map((v, i) => Math.min(1, Math.max(0, v + epsilon * Math.sign(g[i]))));
 }

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as jr from '../../src';
-import { init, regressionData } from './helpers';
-
-const data = regressionData(32, 4, 3, 5);
+import { describeEachBackend } from '../helpers/backends';
+import { init, useRegressionData } from './helpers';
 
 function classifier() {
   const model = tfl.sequential({
@@ -15,15 +14,16 @@ function classifier() {
   model.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy' });
   return model;
 }
-const labels = tf.oneHot(
-  tf.tensor1d(
-    [0, 1, 2, 1, 0, 2, 2, 1, 0, 1, 2, 0, 1, 1, 0, 2, 0, 1, 2, 1, 0, 2, 2, 1, 0, 1, 2, 0, 1, 1, 0, 2],
-    'int32',
-  ),
-  3,
-);
+const LABELS = [0, 1, 2, 1, 0, 2, 2, 1, 0, 1, 2, 0, 1, 1, 0, 2, 0, 1, 2, 1, 0, 2, 2, 1, 0, 1, 2, 0, 1, 1, 0, 2];
 
-describe('the callback regularizes the whole network on labelled data', () => {
+describeEachBackend('the callback regularizes the whole network on labelled data', () => {
+  const data = useRegressionData(32, 4, 3, 5);
+  let labels: tf.Tensor2D;
+  beforeAll(() => {
+    labels = tf.tidy(() => tf.oneHot(tf.tensor1d(LABELS, 'int32'), 3) as tf.Tensor2D);
+  });
+  afterAll(() => labels.dispose());
+
   it("adds weight · (Hessian-of-loss penalty) on a mini-batch of data to the step's loss, with its weight gradient", async () => {
     const model = classifier();
     const weight = 0.5;
@@ -82,7 +82,9 @@ describe('the callback regularizes the whole network on labelled data', () => {
     expect(history.history['network_jacobian_sigma']).toHaveLength(2);
     expect(callback.stopReason).toBeNull();
   });
+});
 
+describe('the callback without data', () => {
   it('refuses a regularizer without data', () => {
     expect(() => jr.callbacks.regularization({ regularizer: jr.regularizers.jacobian() })).toThrow(
       /a regularizer needs data/,

@@ -50,3 +50,21 @@ export function regressionData(count: number, n: number, m: number, seed: number
     return { x, y: tf.sin(tf.matMul(x, a)) as tf.Tensor2D };
   });
 }
+
+/**
+ * `regressionData(count, n, m, seed)` made in beforeAll (on the backend of the enclosing suite) and disposed in
+ * afterAll; call inside a describe. The returned object is filled when the suite starts.
+ */
+export function useRegressionData(
+  count: number,
+  n: number,
+  m: number,
+  seed: number,
+): { x: tf.Tensor2D; y: tf.Tensor2D } {
+  const data = {} as { x: tf.Tensor2D; y: tf.Tensor2D };
+  beforeAll(() => {
+    Object.assign(data, regressionData(count, n, m, seed));
+  });
+  afterAll(() => tf.dispose([data.x, data.y]));
+  return data;
+}

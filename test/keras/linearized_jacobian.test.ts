@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as jr from '../../src';
+import { describeEachBackend } from '../helpers/backends';
 import { jacobianByRows, topSingularValue } from '../helpers/oracle';
 import { init } from './helpers';
 
@@ -38,7 +39,7 @@ const cnn = () =>
     ],
   });
 
-describe('linearized Jacobian of built-in layers', () => {
+describeEachBackend('linearized Jacobian of built-in layers', () => {
   it.each([
     ['an MLP (dense, activation, dropout, nested sequential)', mlp, 6],
     ['a CNN (reshape, strided / same-padded conv2d, flatten, dense)', cnn, 49],

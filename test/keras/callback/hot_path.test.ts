@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as jr from '../../../src';
-import { regressionData, regularizedMlp } from '../helpers';
+import { describeEachBackend } from '../../helpers/backends';
+import { regularizedMlp, useRegressionData } from '../helpers';
 
 /** Synchronous reads (dataSync / arraySync) made while `run` runs. */
 async function syncReads(run: () => Promise<unknown>): Promise<number> {
@@ -27,9 +28,8 @@ async function syncReads(run: () => Promise<unknown>): Promise<number> {
   return count;
 }
 
-describe('no synchronous read of the penalty inside a guarded training step', () => {
-  const data = regressionData(16, 4, 4, 3);
-  afterAll(() => tf.dispose([data.x, data.y]));
+describeEachBackend('no synchronous read of the penalty inside a guarded training step', () => {
+  const data = useRegressionData(16, 4, 4, 3);
 
   const fitReads = async (regs: jr.DerivativeRegularizer[], callback = true) => {
     const model = regularizedMlp(4, 6, 4, regs);

@@ -5,9 +5,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as jr from '../../../src';
-import { regressionData, regularizedMlp } from '../helpers';
+import { describeEachBackend } from '../../helpers/backends';
+import { regularizedMlp, useRegressionData } from '../helpers';
 
-const data = regressionData(64, 4, 4, 3);
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'jr-'));
 
 /** A model with every config feature: schedules, a snake_case-sensitive target, two regularizers. */
@@ -31,7 +31,9 @@ function featureModel() {
   ]);
 }
 
-describe('save and load', () => {
+describeEachBackend('save and load', () => {
+  const data = useRegressionData(64, 4, 4, 3);
+
   it('restores the wrapper, the inner model and every regularizer config; same predictions and penalty', async () => {
     const model = featureModel();
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
@@ -71,6 +73,10 @@ describe('save and load', () => {
     const [continued, resumed] = [await next(model), await next(loaded)];
     expect(Math.abs(resumed - continued)).toBeLessThan(1e-5 * Math.abs(continued));
   });
+});
+
+describe('save and load: files, errors and metadata', () => {
+  const data = useRegressionData(64, 4, 4, 3);
 
   it('the file handler refuses to overwrite unless asked', async () => {
     const model = regularizedMlp(4, 4, 4);

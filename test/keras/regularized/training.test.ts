@@ -1,12 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as jr from '../../../src';
-import { init, meanDistance, regressionData, regularizedMlp, rowSumDiagonalT, transposeT, zeroT } from '../helpers';
+import { describeEachBackend } from '../../helpers/backends';
+import { init, meanDistance, regularizedMlp, rowSumDiagonalT, transposeT, zeroT, useRegressionData } from '../helpers';
 
-const train = regressionData(256, 4, 4, 1);
-const test = regressionData(64, 4, 4, 9);
+/** The training data, made on the suite's backend. */
+const useTrain = () => useRegressionData(256, 4, 4, 1);
 
-describe('model.fit with a whole-network Jacobian penalty', () => {
+describeEachBackend('model.fit with a whole-network Jacobian penalty', () => {
+  const train = useTrain();
+  const test = useRegressionData(64, 4, 4, 9);
   // Margin: the regularized model's mean ‖J − T‖₂ on held-out inputs is below 75% of the plain model's (same seed,
   // same data, 20 epochs). Measured: zero 0.52 vs 0.86, transpose 0.50 vs 0.90, rowSumDiagonal 0.52 vs 1.49.
   it.each([
@@ -28,7 +31,8 @@ describe('model.fit with a whole-network Jacobian penalty', () => {
   });
 });
 
-describe('steps, logs and memory', () => {
+describeEachBackend('steps, logs and memory', () => {
+  const train = useTrain();
   it('computes the penalty on exactly ⌈steps/k⌉ steps and logs the estimates in history', async () => {
     const reg = jr.regularizers.jacobian({ weight: 0.05, every: 4, iterations: 3 });
     const spy = jest.spyOn(reg, 'penalty');
@@ -88,7 +92,8 @@ describe('steps, logs and memory', () => {
   });
 });
 
-describe('non-finite data never reaches the weights', () => {
+describeEachBackend('non-finite data never reaches the weights', () => {
+  const train = useTrain();
   const poisoned = () => {
     const x = tf.concat([tf.slice(train.x, 0, 16), tf.fill([16, 4], NaN), tf.slice(train.x, 32, 32)]);
     return { x, y: tf.slice(train.y, 0, 64) };
@@ -131,7 +136,9 @@ describe('non-finite data never reaches the weights', () => {
   });
 });
 
+// cpu only: wasm sums in float32 and fit shuffles, so two plain wasm fits already differ (≤ 5e-7 relative).
 describe('inference mode inside the penalty', () => {
+  const train = useTrain();
   it('does not move BatchNormalization statistics: same moving mean/variance as without the penalty', async () => {
     const build = (wrapped: boolean) => {
       const bn = tfl.layers.batchNormalization({ momentum: 0.5 });
@@ -163,7 +170,8 @@ describe('inference mode inside the penalty', () => {
   });
 });
 
-describe('functional models and nesting', () => {
+describeEachBackend('functional models and nesting', () => {
+  const train = useTrain();
   it('works in a functional model, nested wrappers, and counts each penalty', async () => {
     const input = tfl.input({ shape: [4] });
     const innerReg = jr.regularizers.hessian({ weight: 0.01, iterations: 2 });

@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as jr from '../../src';
-import { argmax, denseModel, logitsOf, randomLinear, stream, worstMargin } from './linear';
+import { describeEachBackend } from '../helpers/backends';
+import { argmax, denseModel, logitsOf, randomLinear, uniformRows, worstMargin } from './linear';
 
 /** softmax as a layer class `logitsOf` does not recognize: the model's output is probabilities, its logits hidden. */
 class OpaqueSoftmax extends tfl.layers.Layer {
@@ -13,12 +14,11 @@ class OpaqueSoftmax extends tfl.layers.Layer {
 }
 
 const m = randomLinear(3, 4, 31);
-const r = stream(8);
-const rows = Array.from({ length: 8 }, () => m.W[0].map(() => 0.3 + 0.4 * r()));
+const rows = uniformRows(8, 4, 8).map((row) => row.map((v) => 0.3 + 0.4 * v));
 const labels = rows.map((row) => argmax(logitsOf(m, row)));
 const EPSILON = 0.05;
 
-describe('logits', () => {
+describeEachBackend('logits', () => {
   let warn: jest.SpyInstance;
   beforeEach(() => (warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined)));
   afterEach(() => warn.mockRestore());
@@ -71,32 +71,5 @@ describe('logits', () => {
     });
     expect(warn).toHaveBeenCalledTimes(1);
     tf.dispose([x, y, first.adversarial, second.adversarial, viaFunction.adversarial, viaModel.adversarial]);
-  });
-
-  it('losses on logits: CE = logSumExp(z) − z_y, margin = max_{j≠y} z_j − z_y, DLR = −(z_y − max_{j≠y} z_j)/(z_π1 − z_π3)', () => {
-    const z = [
-      [2, -1, 0.5, 3],
-      [0, 0, 1, -2],
-    ];
-    const y = [0, 2];
-    const expected = z.map((row, n) => {
-      const others = Math.max(...row.filter((_, c) => c !== y[n]));
-      const sorted = [...row].sort((a, b) => b - a);
-      const lse = Math.log(row.reduce((s, t) => s + Math.exp(t), 0));
-      return {
-        ce: lse - row[y[n]],
-        margin: others - row[y[n]],
-        dlr: -(row[y[n]] - others) / (sorted[0] - sorted[2] + 1e-12),
-      };
-    });
-    const [zt, yt] = [tf.tensor2d(z), tf.tensor1d(y, 'int32')];
-    const { crossEntropy, margin, dlr } = jr.attacks.losses;
-    const got = [crossEntropy, margin, dlr].map((f) => Array.from(tf.tidy(() => f(zt, yt)).dataSync()));
-    expected.forEach((e, n) => {
-      expect(got[0][n]).toBeCloseTo(e.ce, 5);
-      expect(got[1][n]).toBeCloseTo(e.margin, 5);
-      expect(got[2][n]).toBeCloseTo(e.dlr, 5);
-    });
-    tf.dispose([zt, yt]);
   });
 });

@@ -1,10 +1,12 @@
 /**
- * A masked gradient: the model rounds its input first (zero gradient almost everywhere), so gradient attacks do not
- * move, while the gradient-free Square Attack reaches the minimum of the margin, known in closed form.
+ * The cascade on a masked gradient: the model rounds its input first (zero gradient almost everywhere), so the
+ * gradient attacks do not move, while the gradient-free Square Attack reaches the minimum of the margin, known in
+ * closed form.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import * as jr from '../../src';
+import * as jr from '../../../src';
+import { describeEachBackend } from '../../helpers/backends';
 
 class Round extends tfl.layers.Layer {
   static className = 'RoundForTest';
@@ -25,7 +27,7 @@ function roundingModel(): tfl.LayersModel {
   });
 }
 
-describe('masked gradient (rounding)', () => {
+describeEachBackend('masked gradient (rounding)', () => {
   it('APGD leaves it robust; Square breaks it at the closed-form worst margin (D − 0.5) − D = −0.5', async () => {
     const model = roundingModel();
     // x = 0.3: round(x + δ) = 1 needs δ > 0.2, so with ε = 0.25 only the corner region x + (0.2, 0.25]^D breaks.
