@@ -24,8 +24,9 @@ import { Regularized } from './keras/regularized';
  * `@tensorflow/tfjs-backend-wasm` later than this package, or to restore the changes after `unregister()`.
  *
  * ```js
- * import * as jr from 'tfjs-jacobian-reg';
- * jr.register(); // nothing happens: importing the package already did it
+ * jr.register();  // changes nothing here: importing the package did it, and register() is idempotent
+ * const d2 = tf.grad(tf.grad((v) => tf.sum(tf.mul(v, tf.tanh(v)))));  // d²(x·tanh x)/dx² = 2(1 − t²)(1 − x·t)
+ * console.log(d2(tf.tensor1d([0.5])).arraySync());  // → [1.2095]
  * ```
  */
 export function register(): void {
@@ -39,6 +40,12 @@ export function register(): void {
  * Undoes `register()`: restores the gradients and wasm kernels tfjs had before, and turns the `file://` router off.
  * The classes stay registered (tfjs has no way to remove them). The package's own derivatives are wrong until
  * `register()` is called again.
+ * ```js
+ * const d2 = tf.grad(tf.grad((v) => tf.sum(tf.mul(v, tf.tanh(v)))));
+ * jr.unregister();  // stock tfjs: d²(x·tanh x)/dx² = 2(1 − t²), without the term through tanh's output
+ * console.log(d2(tf.tensor1d([0.5])).arraySync());  // → [1.5729]
+ * jr.register();
+ * ```
  */
 export function unregister(): void {
   removeGradientFixes();

@@ -16,6 +16,7 @@ export interface AccuracyOptions {
  * Fraction of rows whose arg-max prediction `model.predict` equals the label, over batches of `batchSize`, on
  * `attack(x, y)` when an attack is given. For a robustness claim use `jr.attacks.evaluate` (an attack ensemble).
  * ```js
+ * const clean = jr.attacks.accuracy(model, x, y);
  * const robust = jr.attacks.accuracy(model, x, y, {attack: (a, b) => jr.attacks.pgd(model, a, b, {epsilon: 0.1})});
  * ```
  * @throws ValueError on bad options or labels.

@@ -125,7 +125,8 @@ function checkAttacks(where: string, value: unknown): AttackName[] {
  * Clean and robust accuracy of `model` on (x, y) under the attack cascade, with the worst point per sample.
  * ```js
  * const r = await jr.attacks.evaluate(model, xTest, yTest, {epsilon: 0.1});
- * console.log(r.cleanAccuracy, r.robustAccuracy, r.perAttack);  // e.g. 0.98 0.71 {'apgd-ce': 0.73, 'apgd-dlr': 0.71, square: 0.71}
+ * console.log(r.cleanAccuracy, r.robustAccuracy, r.perAttack);
+ * // e.g. 0.98 0.71 {'apgd-ce': 0.73, 'apgd-dlr': 0.71, square: 0.71}
  * r.adversarial.dispose();
  * ```
  * @param y one-hot [N, C] or integer labels [N].

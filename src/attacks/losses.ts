@@ -13,12 +13,12 @@ import { gradient } from '../autodiff/products';
 export type Loss = (z: tf.Tensor, labels: tf.Tensor) => tf.Tensor;
 export type LossName = 'ce' | 'margin' | 'dlr';
 
-/** z_y per row. */
 /** One-hot rows as float32 (cast from int32: wasm's oneHot with dtype float32 writes integer bits). */
 function floatOneHot(labels: tf.Tensor, classes: number): tf.Tensor {
   return tf.cast(tf.oneHot(tf.cast(labels, 'int32'), classes), 'float32');
 }
 
+/** z_y per row. */
 function trueLogit(z: tf.Tensor, oneHot: tf.Tensor): tf.Tensor {
   return tf.sum(tf.mul(z, oneHot), 1);
 }
@@ -32,11 +32,22 @@ function oneHotOf(z: tf.Tensor, labels: tf.Tensor): tf.Tensor {
   return floatOneHot(labels, z.shape[1] as number);
 }
 
-/** CE = logSumExp(z) − z_y, exact for any logits (no clipped probabilities). */
+/**
+ * CE = logSumExp(z) − z_y, exact for any logits (no clipped probabilities).
+ * ```js
+ * const z = tf.tensor2d([[1, 2, 3]]);  // one sample's logits; its label is 0
+ * console.log(jr.attacks.losses.crossEntropy(z, tf.tensor1d([0], 'int32')).arraySync());  // → [2.4076]
+ * ```
+ */
 export const crossEntropy: Loss = (z, labels) =>
   tf.tidy(() => tf.sub(tf.logSumExp(z, 1), trueLogit(z, oneHotOf(z, labels))));
 
-/** margin = max_{j≠y} z_j − z_y: positive exactly when the sample is misclassified. */
+/**
+ * margin = max_{j≠y} z_j − z_y: positive exactly when the sample is misclassified.
+ * ```js
+ * console.log(jr.attacks.losses.margin(tf.tensor2d([[1, 2, 3]]), tf.tensor1d([0], 'int32')).arraySync());  // → [2]
+ * ```
+ */
 export const marginLoss: Loss = (z, labels) =>
   tf.tidy(() => {
     const oneHot = oneHotOf(z, labels);
@@ -46,6 +57,10 @@ export const marginLoss: Loss = (z, labels) =>
 /**
  * DLR = −(z_y − max_{j≠y} z_j) / (z_π1 − z_π3 + 1e-12). With fewer than 3 classes z_π3 does not exist (and
  * z_π1 − z_π2 would make DLR the constant ±1), so the margin loss is used instead.
+ * ```js
+ * const z = tf.tensor2d([[1, 2, 4]]);  // label 1: −(2 − 4) / (4 − 1)
+ * console.log(jr.attacks.losses.dlr(z, tf.tensor1d([1], 'int32')).arraySync());  // → [0.6667]
+ * ```
  */
 export const dlrLoss: Loss = (z, labels) =>
   tf.tidy(() => {
@@ -61,7 +76,13 @@ export const dlrLoss: Loss = (z, labels) =>
 /** @internal */
 export const LOSSES: Record<LossName, Loss> = { ce: crossEntropy, margin: marginLoss, dlr: dlrLoss };
 
-/** The classification margin z_y − max_{j≠y} z_j per row (> 0: correct; ≤ 0: broken). */
+/**
+ * The classification margin z_y − max_{j≠y} z_j per row (> 0: correct; ≤ 0: broken).
+ * ```js
+ * const z = tf.tensor2d([[1, 2, 3], [1, 2, 3]]);
+ * console.log(jr.attacks.losses.margins(z, tf.tensor1d([2, 0], 'int32')).arraySync());  // → [1, -2]
+ * ```
+ */
 export function margins(z: tf.Tensor, labels: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.neg(marginLoss(z, labels)));
 }

@@ -38,6 +38,10 @@ function checkSameShape(where: string, parameter: string, t: unknown, expected: 
 /**
  * ∇_x s(x) for a scalar-valued s. A zero-weighted `Σx` term anchors s to x, so a result that does not depend on x
  * (a constant network, the Hessian of a linear model) gives zeros instead of tfjs' "Cannot compute gradient".
+ * ```js
+ * console.log(jr.gradient((z) => tf.sum(tf.square(z)), tf.tensor1d([1, 2, 3])).arraySync());  // → [2, 4, 6]
+ * console.log(jr.gradient(() => tf.scalar(5), tf.tensor1d([1, 2])).arraySync());  // → [0, 0]
+ * ```
  */
 export function gradient(s: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor): tf.Tensor {
   if (typeof s !== 'function') fail('jr.gradient', 's', 'must be a function x ↦ scalar', s);
@@ -54,6 +58,10 @@ export function gradient(s: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor): tf.Tenso
 
 /**
  * Vector-Jacobian product Jᵀu = ∇_x Σ_b ⟨f(x)_b, u_b⟩; u has the shape of f(x), the result that of x.
+ * ```js
+ * const square = (z) => tf.square(z);  // J_b = diag(2 x_b), so Jᵀu = 2 x ⊙ u
+ * console.log(jr.vjp(square, tf.tensor2d([[1, 2]]), tf.tensor2d([[1, 10]])).arraySync());  // → [[2, 40]]
+ * ```
  * @throws ValueError when u does not have the shape of f(x).
  */
 export function vjp(f: BatchFunction, x: tf.Tensor, u: tf.Tensor): tf.Tensor {
@@ -69,6 +77,10 @@ export function vjp(f: BatchFunction, x: tf.Tensor, u: tf.Tensor): tf.Tensor {
 /**
  * Jacobian-vector product Jv by the double-VJP: Jᵀu is linear in u, so Jv = ∇_u ⟨Jᵀu, v⟩ (evaluated at u = 0).
  * `outShape` (the shape of f(x)) saves one forward pass when the caller knows it.
+ * ```js
+ * const w = tf.tensor2d([[1, 2], [3, 4]]);  // f(x) = x W: J_b = Wᵀ, so Jv = v W
+ * console.log(jr.jvp((z) => tf.matMul(z, w), tf.ones([1, 2]), tf.tensor2d([[1, 0]])).arraySync());  // → [[1, 2]]
+ * ```
  * @throws ValueError when v does not have the shape of x.
  */
 export function jvp(f: BatchFunction, x: tf.Tensor, v: tf.Tensor, outShape?: number[]): tf.Tensor {
@@ -84,6 +96,10 @@ export function jvp(f: BatchFunction, x: tf.Tensor, v: tf.Tensor, outShape?: num
 /**
  * Hessian-vector product Hv = ∇_x ⟨∇_x Σ_b g(x)_b, v⟩ for a per-sample scalar g: x[B, ...] ↦ [B] (or [B, 1]).
  * H is the per-sample input Hessian (symmetric), so this is also vᵀH.
+ * ```js
+ * const cube = (z) => tf.sum(tf.pow(z, 3), 1);  // g(x)_b = Σ_i x_bi³: H_b = diag(6 x_b)
+ * console.log(jr.hvp(cube, tf.tensor2d([[1, 2]]), tf.tensor2d([[1, 1]])).arraySync());  // → [[6, 12]]
+ * ```
  * @throws ValueError when v does not have the shape of x, or g(x) is not [B] or [B, 1].
  */
 export function hvp(g: BatchFunction, x: tf.Tensor, v: tf.Tensor): tf.Tensor {

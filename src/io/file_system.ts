@@ -25,6 +25,7 @@ export interface FileSystemOptions {
  * ```js
  * await model.save(jr.io.fileSystem('out/model', {overwrite: true}));
  * const loaded = await tf.loadLayersModel(jr.io.fileSystem('out/model'));
+ * console.log(tf.sub(loaded.predict(x), model.predict(x)).abs().max().arraySync());  // → 0
  * ```
  * @throws ValueError for a bad `directory` or `options` (at once), and on save or load for a model file or
  * manifest that is malformed, names a file outside the folder, or does not match its weight files' sizes.

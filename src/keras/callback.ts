@@ -40,7 +40,8 @@ const NETWORK_LOSS = Symbol('tfjs-jacobian-reg network loss');
  * `data`. Make one with `jr.callbacks.regularization(args)`.
  * ```js
  * const cb = jr.callbacks.regularization({regularizer: jr.regularizers.hessian({scalar: 'loss'}), data: {x, y}});
- * await model.fit(x, y, {epochs: 10, callbacks: [cb]});
+ * const {history} = await model.fit(x, y, {epochs: 2, callbacks: [cb]});
+ * console.log(cb.evaluations, history.network_hessian_sigma.length);  // → 2, 2
  * ```
  */
 export class RegularizationCallback extends tfl.Callback {

@@ -16,7 +16,14 @@ export interface HessianRegularizerArgs extends DerivativeRegularizerArgs {
   scalar?: HessianScalar;
 }
 
-/** penalty = weight · ‖vᵀ(H − T)‖², H = ∂²s(x)/∂x² per sample; v the top Lanczos vector of H − T itself. */
+/**
+ * penalty = weight · ‖vᵀ(H − T)‖², H = ∂²s(x)/∂x² per sample; v the top Lanczos vector of H − T itself.
+ * ```js
+ * const reg = jr.regularizers.hessian({scalar: 'sum', method: 'exact'});
+ * const {sigma} = reg.penalty((z) => tf.tanh(z), x);  // s = Σ_i tanh(x_i): H_b = diag(tanh''(x_b))
+ * console.log(reg instanceof jr.HessianRegularizer, sigma.shape);  // → true, [8]
+ * ```
+ */
 export class HessianRegularizer extends DerivativeRegularizer {
   /** Registered tfjs serialization name. */
   static className = 'tfjs-jacobian-reg>HessianRegularizer';

@@ -7,7 +7,14 @@ import { linearizedJacobian } from './linearized_jacobian';
 import { DerivativeRegularizer } from './regularizer';
 import { configArgs } from './regularizer_args';
 
-/** penalty = weight · ‖vᵀ(J − T)‖², J = ∂f(x)/∂x per sample (f: the wrapped layer or model). */
+/**
+ * penalty = weight · ‖vᵀ(J − T)‖², J = ∂f(x)/∂x per sample (f: the wrapped layer or model).
+ * ```js
+ * const reg = jr.regularizers.jacobian({weight: 0.1, target: 'transpose'});
+ * const copy = jr.JacobianRegularizer.fromConfig(jr.JacobianRegularizer, reg.getConfig());  // as a model load does
+ * console.log(reg instanceof jr.JacobianRegularizer, copy.weight, copy.target);  // → true, 0.1, 'transpose'
+ * ```
+ */
 export class JacobianRegularizer extends DerivativeRegularizer {
   /** Registered tfjs serialization name. */
   static className = 'tfjs-jacobian-reg>JacobianRegularizer';

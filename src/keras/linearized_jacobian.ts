@@ -126,6 +126,11 @@ function layerStep(layer: AnyLayer, x: tf.Tensor): { y: tf.Tensor; steps: Step[]
 /**
  * J of `layer` (a supported layer or a Sequential of them) at x as a LinearOperator built from one forward pass,
  * or null when some part is not supported. `dispose()` frees the stored derivatives.
+ * ```js
+ * const j = jr.linearizedJacobian(model.layers[0], x);  // dense(8, tanh): J_b = diag(1 − h_b²) W₁ᵀ
+ * const none = jr.linearizedJacobian(model, x);  // its softmax layer is not supported
+ * console.log(j.inShape, j.outShape, none);  // → [4], [8], null
+ * ```
  */
 export function linearizedJacobian(layer: tfl.layers.Layer, x: tf.Tensor): LinearOperator | null {
   const layers = stack(layer);

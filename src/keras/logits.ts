@@ -31,7 +31,9 @@ function lastLayer(layer: tfl.layers.Layer): { last: tfl.layers.Layer; body: Bat
 /**
  * z(x) for a model or layer whose output is softmax(z), run in inference mode; null otherwise.
  * ```js
- * const z = jr.logitsOf(model);  // model ends in softmax: z(x) are its logits
+ * const z = jr.logitsOf(model);  // the model ends in softmax: softmax(z(x)) = model.predict(x)
+ * const logits = z(x);
+ * console.log(logits.shape, jr.logitsOf(model.layers[0]));  // → [8, 3], null
  * ```
  */
 export function logitsOf(model: tfl.layers.Layer): BatchFunction | null {

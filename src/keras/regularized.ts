@@ -278,7 +278,13 @@ export class Regularized extends Wrapper {
   }
 }
 
-/** All `Regularized` wrappers in a model, including nested models and wrappers. */
+/**
+ * All `Regularized` wrappers in a model, including nested models and wrappers.
+ * ```js
+ * const w = jr.layers.regularized({layer: model, regularizers: jr.regularizers.jacobian()});
+ * console.log(jr.findRegularized(tf.sequential({layers: [w]}))[0] === w, jr.findRegularized(model));  // → true, []
+ * ```
+ */
 export function findRegularized(layer: tfl.layers.Layer): Regularized[] {
   const found: Regularized[] = [];
   const visit = (l: tfl.layers.Layer) => {

@@ -35,6 +35,11 @@ const factoryName = (r: DerivativeRegularizer) => `jr.regularizers.${r.kind}`;
 /**
  * Base class of the derivative regularizers: penalty = weight · ‖vᵀ(A − T)‖² with A from the subclass. Serializable
  * like a tfjs regularizer; make one with `jr.regularizers.jacobian()` or `jr.regularizers.hessian()`.
+ * ```js
+ * const reg = jr.regularizers.jacobian({method: 'exact'});
+ * const {penalty, sigma} = reg.penalty(f, x);  // unweighted: mean_b σ_max(J_b)²
+ * console.log(reg instanceof jr.DerivativeRegularizer, reg.kind);  // → true, 'jacobian'
+ * ```
  */
 export abstract class DerivativeRegularizer extends tf.serialization.Serializable {
   /** Penalty weight, or a schedule by epoch. */

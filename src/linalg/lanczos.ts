@@ -68,6 +68,11 @@ const LANCZOS_OPTIONS = ['steps', 'reorthogonalize', 'tol', 'breakdownTol', 'whi
 
 /**
  * Runs Lanczos on y ↦ S y (batched [B, d] → [B, d]) from start[B, d] (normalized here).
+ * ```js
+ * const s = tf.tensor2d([[2, 0, 0], [0, 5, 0], [0, 0, 1]]);  // one sample, S = diag(2, 5, 1)
+ * const {values, steps} = jr.lanczos((q) => tf.matMul(q, s), tf.ones([1, 3]), {steps: 3});
+ * console.log(values, steps);  // → [5], 3
+ * ```
  * @throws ValueError for an unknown option or a bad value, a start that is not [B, d], or apply(q) not [B, d].
  */
 export function lanczos(

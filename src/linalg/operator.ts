@@ -166,6 +166,10 @@ export function flatRmatvec(op: LinearOperator, u: tf.Tensor): tf.Tensor2D {
 /**
  * The dense per-sample matrices A[B, m, n], built from n matvecs (columns A e_j) or m rmatvecs (rows Aᵀ e_i),
  * whichever is fewer. For small sizes only: tests and the exact reference use it.
+ * ```js
+ * const J = jr.dense(a);  // a = jr.jacobianOperator(f, x): per sample the 3×4 Jacobian of the logits, by 3 rmatvecs
+ * console.log(J.shape);  // → [8, 3, 4]
+ * ```
  */
 export function dense(op: LinearOperator): tf.Tensor3D {
   op = checkedOperator('jr.dense', op);

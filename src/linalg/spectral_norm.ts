@@ -104,6 +104,11 @@ export function checkSpectralNormOptions(where: string, options: SpectralNormOpt
 /**
  * Estimates σ_max(M_b) per sample with `method`; no gradient is recorded by the caller's products' tensors.
  * `where` names the public entry point in errors.
+ * ```js
+ * // a = J of the logits, 3×4: the estimate runs on JJᵀ (3×3), where 3 Lanczos steps are exact
+ * const {sigma, space, products} = jr.estimateSpectralNorm(a, {method: 'lanczos', iterations: 3, seed: 0});
+ * console.log(space, sigma.shape, products);  // → 'output', [8], 6
+ * ```
  * @throws ValueError for an unknown option or a bad value, an operator without its fields, or a product of the
  * wrong shape.
  */

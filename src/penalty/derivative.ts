@@ -37,8 +37,9 @@ export interface DerivativePenaltyOptions extends SpectralNormOptions, PenaltyOp
  * What {@link jacobianPenalty} and {@link hessianPenalty} return: the differentiable penalty, the σ estimate, and
  * the fixed vectors v the penalty used. `sigma` and `vectors` are constants (no gradient) that the caller disposes.
  * ```js
- * const { penalty, sigma, vectors } = jr.jacobianPenalty(f, x, { target: 'zero', iterations: 4 });
- * tf.dispose([sigma, vectors]);
+ * const {penalty, sigma, vectors, space} = jr.jacobianPenalty(f, x, {target: 'zero', iterations: 4});
+ * console.log(space, vectors.shape);  // → 'output', [8, 1, 3]
+ * tf.dispose([sigma, vectors]);  // the penalty joins the loss
  * ```
  */
 export interface DerivativePenalty {
@@ -62,6 +63,11 @@ export interface DerivativePenalty {
 /**
  * The spectral penalty of M = A − T for an operator A made by `makeA`: off the tape for the estimate, on the tape for
  * the penalty (Hutchinson needs no estimate: its random projections are the penalty's vectors).
+ * ```js
+ * const makeA = () => jr.linearizedJacobian(model.layers[0], x);  // J of dense(8, tanh): 8×4 per sample
+ * const {penalty, sigma, space} = jr.operatorPenalty(makeA, {method: 'exact'});
+ * console.log(space, sigma.shape);  // → 'input', [8]
+ * ```
  * @throws ValueError when `bound` is not a finite number ≥ 0 (or null).
  */
 export function operatorPenalty(
@@ -122,7 +128,13 @@ function hutchinsonEstimate(m: LinearOperator, options: SpectralNormOptions): Om
   return { vectors: randomProjections(m, options.iterations ?? 8, options.seed), space: chooseSpace(m), products: 0 };
 }
 
-/** Jacobian penalty ‖v_bᵀ(J − T)_b‖² (bounded: max(0, ‖v_bᵀ(J − T)_b‖ − L)²), J = ∂f(x)/∂x per sample. */
+/**
+ * Jacobian penalty ‖v_bᵀ(J − T)_b‖² (bounded: max(0, ‖v_bᵀ(J − T)_b‖ − L)²), J = ∂f(x)/∂x per sample.
+ * ```js
+ * const {penalty, sigma} = jr.jacobianPenalty(f, x, {iterations: 3});  // penalty = mean_b σ_max(J_b)²
+ * console.log(sigma.shape, penalty.shape);  // → [8], []
+ * ```
+ */
 export function jacobianPenalty(
   f: BatchFunction,
   x: tf.Tensor,
@@ -134,6 +146,10 @@ export function jacobianPenalty(
 /**
  * Hessian penalty ‖v_bᵀ(H − T)_b‖² (bounded: max(0, ‖v_bᵀ(H − T)_b‖ − L)²), H = ∂²g(x)/∂x² per sample for a
  * per-sample scalar g: x ↦ [B].
+ * ```js
+ * const {penalty, sigma} = jr.hessianPenalty(g, x, {method: 'exact'});  // H_b = diag(tanh''(x_b))
+ * console.log(sigma.shape, penalty.shape);  // → [8], []
+ * ```
  */
 export function hessianPenalty(
   g: BatchFunction,

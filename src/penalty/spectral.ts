@@ -61,6 +61,12 @@ export function meanPenalty(squares: tf.Tensor1D, options: PenaltyOptions = {}):
  * The spectral penalty mean_b ‖v_bᵀ M_b‖² (or its bounded form, see `meanPenalty`). With v the top singular
  * vector this is σ_max², and where σ_max is simple its weight gradient is that of σ_max² (v is stationary). Compute
  * the estimate with `noGradient` and this inside the loss, so the gradient flows through M but not through v.
+ * ```js
+ * const estimate = jr.noGradient(() => jr.estimateSpectralNorm(a, {iterations: 3}));  // v_b: fixed top vectors
+ * // mean_b σ_b², with the gradients of the 3 weights J depends on (W₁, b₁, W₂; not the output bias b₂)
+ * const {value, grads} = tf.variableGrads(() => jr.spectralPenalty(jr.jacobianOperator(f, x), estimate));
+ * console.log(value.shape, Object.keys(grads).length);  // → [], 3
+ * ```
  */
 export function spectralPenalty(
   m: LinearOperator,

@@ -4,6 +4,11 @@ import { LinearOperator, checkOperator, makeOperator } from '../operator';
 
 /**
  * M = A − T: Mv = Av − Tv, Mᵀu = Aᵀu − Tᵀu; symmetric when both are. M owns A and T: `dispose` frees both.
+ * ```js
+ * const w = tf.tensor2d([[1, 2], [3, 4]]);
+ * const j = jr.jacobianOperator((z) => tf.matMul(z, w), tf.ones([1, 2]));  // f(x) = x W: J = Wᵀ
+ * console.log(jr.dense(jr.difference(j, jr.transposeTarget(j))).arraySync());  // → [[[0, 1], [-1, 0]]]
+ * ```
  * @throws ValueError when T's batch or shapes differ from A's, or (on a product) A or T returns another shape.
  */
 export function difference(a: LinearOperator, t: LinearOperator): LinearOperator {

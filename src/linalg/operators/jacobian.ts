@@ -6,6 +6,11 @@ import { LinearOperator, makeOperator } from '../operator';
 /**
  * The input-Jacobian J_b = ∂f(x)_b/∂x_b of a batched function at x, as an operator: matvec v ↦ Jv (JVP),
  * rmatvec u ↦ Jᵀu (VJP). One forward pass at construction finds the output shape.
+ * ```js
+ * const jacobian = jr.jacobianOperator(f, x);  // J_b = ∂f(x)_b/∂x_b, 3×4 per sample
+ * console.log(jacobian.inShape, jacobian.outShape, jacobian.symmetric);  // → [4], [3], false
+ * const jv = jacobian.matvec(tf.onesLike(x));  // J_b · 1 per sample (a JVP), [8, 3]
+ * ```
  * @throws ValueError unless f is a function and x a tensor [B, ...], and f(x) keeps the batch axis.
  */
 export function jacobianOperator(f: BatchFunction, x: tf.Tensor): LinearOperator {

@@ -36,6 +36,11 @@ export function checkUserOperator(where: string, t: unknown, parameter = 'target
 /**
  * Any T with cheap Tv and Tᵀu: a constant matrix, another network's Jacobian, .... Its products are checked: Tv
  * must be [B, ...outShape] and Tᵀu [B, ...inShape], A's batch and shapes.
+ * ```js
+ * const c = tf.tensor2d([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]);  // T_b = C, 3×4 like the Jacobian a
+ * const target = jr.userTarget({matvec: (v) => tf.matMul(v, c, false, true), rmatvec: (u) => tf.matMul(u, c)});
+ * console.log(jr.dense(target(a)).arraySync()[0]);  // → [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]
+ * ```
  * @throws ValueError when `t` is not a user operator, or (on a product) T returns another shape.
  */
 export function userTarget(t: UserOperator): Target {
