@@ -11,8 +11,8 @@ export type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
 /**
- * Runs wasm kernels by name for one composed kernel: `run` keeps each output for disposal, `finish` returns the
- * last one and frees the others.
+ * Runs wasm kernels by name for one composed kernel: `run` (and `zeroPad`, its PadV2) keeps each output for disposal,
+ * `finish` returns the last one and frees the others.
  * @internal
  */
 export function composer(owner: string, backend: unknown) {
@@ -29,19 +29,14 @@ export function composer(owner: string, backend: unknown) {
     held.push(out);
     return out;
   };
+  /** x zero-padded: `pads[i]` = [before, after] of axis i (PadV2). */
+  const zeroPad = (x: Info, pads: Array<[number, number]>): Info =>
+    run('PadV2', { x }, { paddings: pads, constantValue: 0 });
   const finish = (result: Info): Info => {
     held.filter((t) => t !== result).forEach((t) => kernels.disposeData(t.dataId));
     return result;
   };
-  return { run, finish };
-}
-
-/**
- * Zero padding of a rank-n tensor: `pads[i]` = [before, after] of axis i.
- * @internal
- */
-export function padAttrs(pads: Array<[number, number]>): Record<string, unknown> {
-  return { paddings: pads, constantValue: 0 };
+  return { run, zeroPad, finish };
 }
 
 /**

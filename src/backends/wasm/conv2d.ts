@@ -6,7 +6,7 @@
  * dilation s and stride 1, giving [ci, kh', kw', co]; the first kh × kw taps are dW (transposed back).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { composer, padAttrs, requireNHWC, type Info, type KernelArgs, type Pad } from './common';
+import { composer, requireNHWC, type Info, type KernelArgs, type Pad } from './common';
 
 /**
  * dW = ∂(Σ dy ⊙ conv2d(x, W))/∂W for an NHWC conv2d with dilation 1.
@@ -31,18 +31,14 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): In
     pad,
     dimRoundingMode,
   );
-  const { run, finish } = composer(owner, backend);
+  const { run, zeroPad, finish } = composer(owner, backend);
   const { top, bottom, left, right } = info.padInfo;
-  const padded = run(
-    'PadV2',
-    { x },
-    padAttrs([
-      [0, 0],
-      [top, bottom],
-      [left, right],
-      [0, 0],
-    ]),
-  );
+  const padded = zeroPad(x, [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ]);
   const xT = run('Transpose', { x: padded }, { perm: [3, 1, 2, 0] });
   const dyT = run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
   const taps = run(

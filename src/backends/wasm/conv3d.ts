@@ -6,7 +6,7 @@
  * pads it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { composer, padAttrs, type Info, type KernelArgs } from './common';
+import { composer, type Info, type KernelArgs } from './common';
 
 interface Conv3DAttrs {
   strides: number | [number, number, number];
@@ -30,19 +30,15 @@ export function conv3DBackpropFilter({ inputs, backend, attrs }: KernelArgs): In
     1,
     pad,
   );
-  const { run, finish } = composer('Conv3DBackpropFilterV2', backend);
+  const { run, zeroPad, finish } = composer('Conv3DBackpropFilterV2', backend);
   const { front, back, top, bottom, left, right } = info.padInfo;
-  const padded = run(
-    'PadV2',
-    { x },
-    padAttrs([
-      [0, 0],
-      [front, back],
-      [top, bottom],
-      [left, right],
-      [0, 0],
-    ]),
-  );
+  const padded = zeroPad(x, [
+    [0, 0],
+    [front, back],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ]);
   const xT = run('Transpose', { x: padded }, { perm: [4, 1, 2, 3, 0] });
   const dyT = run('Transpose', { x: dy }, { perm: [1, 2, 3, 0, 4] });
   const taps = run(
@@ -67,7 +63,7 @@ export function conv3DBackpropInput({ inputs, backend, attrs }: KernelArgs): Inf
   };
   const filterShape = filter.shape as [number, number, number, number, number];
   const info = tf.backend_util.computeConv3DInfo(inputShape, filterShape, strides, 1, pad);
-  const { run, finish } = composer('Conv3DBackpropInputV2', backend);
+  const { run, zeroPad, finish } = composer('Conv3DBackpropInputV2', backend);
   const [batch, depth, height, width, ci] = inputShape;
   const [kd, kh, kw, , co] = filterShape;
   const { front, back, top, bottom, left, right } = info.padInfo;
@@ -79,33 +75,25 @@ export function conv3DBackpropInput({ inputs, backend, attrs }: KernelArgs): Inf
   for (let axis = 1; axis <= 3; axis++) {
     const [before, after] = [shape.slice(0, axis), shape.slice(axis + 1)].map((p) => p.reduce((m, n) => m * n, 1));
     const view = run('Reshape', { x: dilated }, { shape: [before, shape[axis], 1, after] });
-    const padded = run(
-      'PadV2',
-      { x: view },
-      padAttrs([
-        [0, 0],
-        [0, 0],
-        [0, s[axis - 1] - 1],
-        [0, 0],
-      ]),
-    );
+    const padded = zeroPad(view, [
+      [0, 0],
+      [0, 0],
+      [0, s[axis - 1] - 1],
+      [0, 0],
+    ]);
     shape[axis] *= s[axis - 1];
     dilated = run('Reshape', { x: padded }, { shape: [...shape] });
   }
   const d = o.map((n, i) => (n - 1) * s[i] + 1);
   const cut = run('Slice', { x: dilated }, { begin: [0, 0, 0, 0, 0], size: [batch, d[0], d[1], d[2], co] });
   const full = [depth + front + back, height + top + bottom, width + left + right];
-  const framed = run(
-    'PadV2',
-    { x: cut },
-    padAttrs([
-      [0, 0],
-      [kd - 1, full[0] - d[0]],
-      [kh - 1, full[1] - d[1]],
-      [kw - 1, full[2] - d[2]],
-      [0, 0],
-    ]),
-  );
+  const framed = zeroPad(cut, [
+    [0, 0],
+    [kd - 1, full[0] - d[0]],
+    [kh - 1, full[1] - d[1]],
+    [kw - 1, full[2] - d[2]],
+    [0, 0],
+  ]);
   const flipped = run('Reverse', { x: filter }, { dims: [0, 1, 2] });
   const swapped = run('Transpose', { x: flipped }, { perm: [0, 1, 2, 4, 3] });
   const conv = run(

@@ -4,7 +4,7 @@
  * forward op pads it; the filter is W[kh, kw, C, M] and dy's channel c·M + m belongs to filter (c, m).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { composer, padAttrs, requireNHWC, requireUnitDilation, type Info, type KernelArgs, type Pad } from './common';
+import { composer, requireNHWC, requireUnitDilation, type Info, type KernelArgs, type Pad } from './common';
 
 interface DepthwiseAttrs {
   strides: number | [number, number];
@@ -37,19 +37,15 @@ export function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs):
     dimRoundingMode,
     true,
   );
-  const { run, finish } = composer(owner, backend);
+  const { run, zeroPad, finish } = composer(owner, backend);
   const [batch] = x.shape;
   const { top, bottom, left, right } = info.padInfo;
-  const padded = run(
-    'PadV2',
-    { x },
-    padAttrs([
-      [0, 0],
-      [top, bottom],
-      [left, right],
-      [0, 0],
-    ]),
-  );
+  const padded = zeroPad(x, [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ]);
   const [, hp, wp] = padded.shape;
   // x̂ as one image with C·B channels (channel c·B + b), dy as a filter [i, j, C·B, M].
   const xT = run('Transpose', { x: padded }, { perm: [1, 2, 3, 0] });
@@ -92,7 +88,7 @@ export function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): 
     dimRoundingMode,
     true,
   );
-  const { run, finish } = composer(owner, backend);
+  const { run, zeroPad, finish } = composer(owner, backend);
   const [batch, height, width] = inputShape;
   const { top, bottom, left, right } = info.padInfo;
   const [sh, sw] = [info.strideHeight, info.strideWidth];
@@ -100,33 +96,25 @@ export function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): 
   const k = channels * multiplier;
   // D: dy with s − 1 zeros after every row and column, cut to (o − 1)·s + 1.
   const dy6 = run('Reshape', { x: dy }, { shape: [batch, oh, 1, ow, 1, k] });
-  const spread = run(
-    'PadV2',
-    { x: dy6 },
-    padAttrs([
-      [0, 0],
-      [0, 0],
-      [0, sh - 1],
-      [0, 0],
-      [0, sw - 1],
-      [0, 0],
-    ]),
-  );
+  const spread = zeroPad(dy6, [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
   const dilated = run('Reshape', { x: spread }, { shape: [batch, oh * sh, ow * sw, k] });
   const [dh, dw] = [(oh - 1) * sh + 1, (ow - 1) * sw + 1];
   const cut = run('Slice', { x: dilated }, { begin: [0, 0, 0, 0], size: [batch, dh, dw, k] });
   // Padded so that a valid correlation with a kh × kw filter yields every row of x̂ (height + top + bottom).
   const [hp, wp] = [height + top + bottom, width + left + right];
-  const framed = run(
-    'PadV2',
-    { x: cut },
-    padAttrs([
-      [0, 0],
-      [kh - 1, hp - dh],
-      [kw - 1, wp - dw],
-      [0, 0],
-    ]),
-  );
+  const framed = zeroPad(cut, [
+    [0, 0],
+    [kh - 1, hp - dh],
+    [kw - 1, wp - dw],
+    [0, 0],
+  ]);
   const flipped = run('Reverse', { x: filter }, { dims: [0, 1] });
   const kernel = run('Reshape', { x: flipped }, { shape: [kh, kw, k, 1] });
   const full = run(
